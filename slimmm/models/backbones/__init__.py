@@ -1,0 +1,4 @@
+from .base import BaseSlimmableBackbone
+from .resnet import SlimmableResNet
+
+__all__ = ['BaseSlimmableBackbone', 'SlimmableResNet']

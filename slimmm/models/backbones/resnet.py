@@ -1,0 +1,260 @@
+"""Slimmable ResNet (Slimmable Networks / SlimCLR / US3L / DSPNet).
+
+Module names equal mmpretrain's and mmdet's ``ResNet`` (``conv1``, ``bn1``,
+``layer1.0.conv1`` ... ``downsample.0/1``), so a network cut at one width
+loads into the stock ResNet with ``stem_channels = base_channels =
+int(64 * w)``.
+"""
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import torch
+import torch.nn as nn
+
+from ...registry import MODELS
+from ..ops import ChannelSpec, SlimmableConv2d, fixed_channels
+from .base import BaseSlimmableBackbone, freeze
+
+
+class SlimmableBasicBlock(nn.Module):
+    """3x3 + 3x3 residual block (ResNet-18/34)."""
+
+    expansion = 1
+
+    def __init__(self, in_spec: ChannelSpec, out_spec: ChannelSpec,
+                 stride: int, norm, downsample: Optional[nn.Module] = None):
+        super().__init__()
+        mid = out_spec.times(1 / self.expansion)
+        self.conv1 = SlimmableConv2d(in_spec, mid, 3, stride=stride,
+                                     padding=1, bias=False)
+        self.bn1 = norm(mid)
+        self.conv2 = SlimmableConv2d(mid, out_spec, 3, padding=1, bias=False)
+        self.bn2 = norm(out_spec)
+        self.relu = nn.ReLU(inplace=True)
+        self.downsample = downsample
+
+    def residual(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.relu(self.bn1(self.conv1(x)))
+        return self.bn2(self.conv2(out))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        identity = x if self.downsample is None else self.downsample(x)
+        return self.relu(self.residual(x) + identity)
+
+    @property
+    def last_norm(self) -> nn.Module:
+        return self.bn2
+
+
+class SlimmableBottleneck(SlimmableBasicBlock):
+    """1x1 + 3x3 + 1x1 bottleneck, stride on the 3x3 ('pytorch' style)."""
+
+    expansion = 4
+
+    def __init__(self, in_spec: ChannelSpec, out_spec: ChannelSpec,
+                 stride: int, norm, downsample: Optional[nn.Module] = None):
+        nn.Module.__init__(self)
+        mid = out_spec.times(1 / self.expansion)
+        self.conv1 = SlimmableConv2d(in_spec, mid, 1, bias=False)
+        self.bn1 = norm(mid)
+        self.conv2 = SlimmableConv2d(mid, mid, 3, stride=stride, padding=1,
+                                     bias=False)
+        self.bn2 = norm(mid)
+        self.conv3 = SlimmableConv2d(mid, out_spec, 1, bias=False)
+        self.bn3 = norm(out_spec)
+        self.relu = nn.ReLU(inplace=True)
+        self.downsample = downsample
+
+    def residual(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.relu(self.bn2(self.conv2(out)))
+        return self.bn3(self.conv3(out))
+
+    @property
+    def last_norm(self) -> nn.Module:
+        return self.bn3
+
+
+class SlimmableResLayer(nn.Sequential):
+    """A stage whose first ``active_blocks`` blocks run (depth sampling)."""
+
+    def __init__(self, *blocks: nn.Module):
+        super().__init__(*blocks)
+        self.active_blocks = len(blocks)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for block in list(self)[:self.active_blocks]:
+            x = block(x)
+        return x
+
+
+@MODELS.register_module()
+class SlimmableResNet(BaseSlimmableBackbone):
+    """Slimmable ResNet.
+
+    At width ``w`` the stem has ``int(stem_channels * w)`` channels and stage
+    ``i`` has ``int(base_channels * w) * 2**i * expansion`` outputs, as a
+    stock ResNet with ``stem_channels = base_channels = int(64 * w)``.
+
+    Args:
+        depth (int): 18, 34, 50 or 101.
+        stem_channels (int): Stem channels at full width.
+        base_channels (int): Stage-1 bottleneck width at full width
+            (DSPNet's ResNet family uses 96, i.e. ResNet-34 x 1.5).
+        stage_blocks (Sequence[int], optional): Blocks per stage at full
+            depth; defaults to the depth's. DSPNet samples fewer blocks
+            with :meth:`set_depth`.
+        blocks_per_stage (Sequence[int], optional): With ``width``: build
+            the static network with only these first blocks per stage.
+        out_indices (Sequence[int]): Stages whose outputs are returned.
+        frozen_stages (int): Stages (stem = 0) frozen; -1 for none.
+        zero_init_residual (bool): Zero the last BN of each block at init.
+        **kwargs: ``widths`` / ``width_range`` / ``width`` / ``norm_cfg`` /
+            ``norm_eval`` / ``init_cfg`` of :class:`BaseSlimmableBackbone`.
+
+    Example:
+        >>> import torch
+        >>> from slimmm.models import SlimmableResNet
+        >>> net = SlimmableResNet(18, widths=[1.0, 0.5], out_indices=(0, 3))
+        >>> net.set_width(0.5)
+        >>> [tuple(f.shape) for f in net(torch.rand(1, 3, 32, 32))]
+        [(1, 32, 8, 8), (1, 256, 1, 1)]
+    """
+
+    arch_settings = {
+        18: (SlimmableBasicBlock, (2, 2, 2, 2)),
+        34: (SlimmableBasicBlock, (3, 4, 6, 3)),
+        50: (SlimmableBottleneck, (3, 4, 6, 3)),
+        101: (SlimmableBottleneck, (3, 4, 23, 3)),
+    }
+
+    def __init__(self,
+                 depth: int,
+                 stem_channels: int = 64,
+                 base_channels: int = 64,
+                 stage_blocks: Optional[Sequence[int]] = None,
+                 blocks_per_stage: Optional[Sequence[int]] = None,
+                 strides: Sequence[int] = (1, 2, 2, 2),
+                 out_indices: Sequence[int] = (3, ),
+                 frozen_stages: int = -1,
+                 zero_init_residual: bool = False,
+                 **kwargs):
+        super().__init__(**kwargs)
+        if depth not in self.arch_settings:
+            raise KeyError(f'Invalid depth {depth} for SlimmableResNet; '
+                           f'choose from {sorted(self.arch_settings)}.')
+        block, default_blocks = self.arch_settings[depth]
+        self.depth = depth
+        self.block = block
+        self.stage_blocks = tuple(stage_blocks or default_blocks)
+        if len(strides) != len(self.stage_blocks):
+            raise ValueError(f'strides {tuple(strides)} must have one entry '
+                             f'per stage ({len(self.stage_blocks)}).')
+        for index in out_indices:
+            if not 0 <= index < len(self.stage_blocks):
+                raise ValueError(
+                    f'out_indices must be in range(0, '
+                    f'{len(self.stage_blocks)}), got {tuple(out_indices)}.')
+        if not -1 <= frozen_stages <= len(self.stage_blocks):
+            raise ValueError(
+                f'frozen_stages must be in range(-1, '
+                f'{len(self.stage_blocks) + 1}), got {frozen_stages}.')
+        self.out_indices = tuple(out_indices)
+        self.frozen_stages = frozen_stages
+        self.zero_init_residual = zero_init_residual
+
+        stem = ChannelSpec(stem_channels)
+        self.conv1 = SlimmableConv2d(fixed_channels(3), stem, 7, stride=2,
+                                     padding=3, bias=False)
+        self.bn1 = self.norm(stem)
+        self.relu = nn.ReLU(inplace=True)
+        self.maxpool = nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
+
+        self.stage_specs: List[ChannelSpec] = []
+        in_spec = stem
+        for i, (num_blocks, stride) in enumerate(
+                zip(self.stage_blocks, strides)):
+            out_spec = ChannelSpec(base_channels,
+                                   factor=block.expansion * 2**i)
+            self.add_module(f'layer{i + 1}',
+                            self._make_stage(in_spec, out_spec, num_blocks,
+                                             stride))
+            self.stage_specs.append(out_spec)
+            in_spec = out_spec
+
+        if blocks_per_stage is not None:
+            if self.fixed_width is None:
+                raise ValueError('blocks_per_stage builds a static network: '
+                                 'give `width` too (or use set_depth).')
+            self.set_depth(blocks_per_stage)
+            for stage, n in zip(self.stages, blocks_per_stage):
+                while len(stage) > n:
+                    del stage[len(stage) - 1]
+        self._finish_build()
+
+    def _make_stage(self, in_spec: ChannelSpec, out_spec: ChannelSpec,
+                    num_blocks: int, stride: int) -> SlimmableResLayer:
+        blocks = []
+        for index in range(num_blocks):
+            block_stride = stride if index == 0 else 1
+            downsample = None
+            if block_stride != 1 or in_spec != out_spec:
+                downsample = nn.Sequential(
+                    SlimmableConv2d(in_spec, out_spec, 1, stride=block_stride,
+                                    bias=False), self.norm(out_spec))
+            blocks.append(
+                self.block(in_spec, out_spec, block_stride, self.norm,
+                           downsample))
+            in_spec = out_spec
+        return SlimmableResLayer(*blocks)
+
+    @property
+    def stages(self) -> List[SlimmableResLayer]:
+        return [getattr(self, f'layer{i + 1}')
+                for i in range(len(self.stage_blocks))]
+
+    def set_depth(self, blocks_per_stage: Optional[Sequence[int]]) -> None:
+        """Run only the first ``blocks_per_stage[i]`` blocks of stage ``i``
+        (None: all blocks)."""
+        if blocks_per_stage is None:
+            blocks_per_stage = [len(stage) for stage in self.stages]
+        if len(blocks_per_stage) != len(self.stages) or any(
+                not 1 <= n <= len(stage)
+                for n, stage in zip(blocks_per_stage, self.stages)):
+            raise ValueError(
+                f'blocks_per_stage {tuple(blocks_per_stage)} must give 1..max '
+                f'blocks for each stage; the maximum is '
+                f'{tuple(len(s) for s in self.stages)}.')
+        for stage, n in zip(self.stages, blocks_per_stage):
+            stage.active_blocks = int(n)
+
+    def feature_channels(self, width: Optional[float] = None) -> List[int]:
+        """Channels of each output in ``out_indices`` at ``width``."""
+        width = self.check_width(
+            width if width is not None else (self.fixed_width or 1.0))
+        return [self.stage_specs[i].at(width) for i in self.out_indices]
+
+    def init_weights_from_scratch(self) -> None:
+        super().init_weights_from_scratch()
+        if self.zero_init_residual:
+            for stage in self.stages:
+                for block in stage:
+                    for m in block.last_norm.modules():
+                        if getattr(m, 'weight', None) is not None and \
+                                m.weight.dim() == 1:
+                            nn.init.zeros_(m.weight)
+
+    def _freeze_stages(self) -> None:
+        if self.frozen_stages >= 0:
+            freeze(self.conv1)
+            freeze(self.bn1)
+        for stage in self.stages[:max(self.frozen_stages, 0)]:
+            freeze(stage)
+
+    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+        x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
+        outs = []
+        for i, stage in enumerate(self.stages):
+            x = stage(x)
+            if i in self.out_indices:
+                outs.append(x)
+        return tuple(outs)

@@ -1,0 +1,20 @@
+"""Slimmable building blocks. Layers know nothing of backbones."""
+from .calibration import calibrate_bn
+from .channels import ChannelSpec, fixed_channels, make_divisible, scale_channels
+from .conv import SlimmableConv2d
+from .conv_module import SlimmableConvModule
+from .linear import SlimmableLinear
+from .norm import (BATCH_NORM_TYPES, SlicedBatchNorm2d, SlicedLayerNorm,
+                   SwitchableBatchNorm2d, build_slimmable_bn)
+from .width import (SlimmableMixin, SwitchableWidths, UniversalWidths,
+                    WidthSpace, build_width_space, convert_to_static,
+                    get_width, set_width, using_width, width_key)
+
+__all__ = [
+    'ChannelSpec', 'fixed_channels', 'make_divisible', 'scale_channels',
+    'SlimmableConv2d', 'SlimmableConvModule', 'SlimmableLinear',
+    'SwitchableBatchNorm2d', 'SlicedBatchNorm2d', 'SlicedLayerNorm',
+    'BATCH_NORM_TYPES', 'build_slimmable_bn', 'calibrate_bn', 'SlimmableMixin',
+    'WidthSpace', 'SwitchableWidths', 'UniversalWidths', 'build_width_space',
+    'set_width', 'get_width', 'using_width', 'convert_to_static', 'width_key'
+]

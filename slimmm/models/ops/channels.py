@@ -1,0 +1,75 @@
+"""The one place where a width becomes a channel count.
+
+Every slimmable layer describes its channels with a :class:`ChannelSpec`;
+nothing else in slimmm multiplies channels by a width.
+"""
+from dataclasses import dataclass
+
+# Widths such as 0.75 are not exact in binary; without this slack
+# int(96 * (80 / 96)) could land on 79.
+_FLOAT_SLACK = 1e-6
+
+
+def make_divisible(value: float, divisor: int, min_ratio: float = 0.9) -> int:
+    """Round ``value`` to a multiple of ``divisor`` (MobileNet rule).
+
+    Never goes below ``divisor`` nor below ``min_ratio * value``, exactly as
+    mmpretrain's / mmcv's ``make_divisible``, so exported MobileNets match
+    stock ones built with the same ``widen_factor``.
+    """
+    new_value = max(divisor, int(value + divisor / 2) // divisor * divisor)
+    if new_value < min_ratio * value:
+        new_value += divisor
+    return new_value
+
+
+def scale_channels(channels: int, width: float, divisor: int = 1) -> int:
+    """Channels of a layer with ``channels`` at full width, at ``width``.
+
+    ``divisor == 1`` is the ResNet / ViT rule ``int(c * w)``; ``divisor > 1``
+    is the MobileNet rule (make divisible by ``divisor``).
+    """
+    if divisor == 1:
+        return max(1, int(channels * width + _FLOAT_SLACK))
+    return make_divisible(channels * width, divisor)
+
+
+@dataclass(frozen=True)
+class ChannelSpec:
+    """Channels of one tensor as a function of the width.
+
+    ``at(w) = round(scale_channels(base, w, divisor) * factor)``. The factor
+    lets a layer follow another one the way the stock networks do, e.g. a
+    ResNet stage has ``int(64 * w) * 4 * 2**i`` output channels and a
+    MobileNetV2 hidden layer ``round(in_channels * expand_ratio)``.
+
+    Args:
+        base (int): Channels before scaling.
+        divisor (int): 1 for ``int(c * w)``, 8 for MobileNets.
+        factor (float): Multiplier applied after scaling.
+        fixed (bool): The channels do not follow the width (image input,
+            MobileNet's last 1x1 conv, classifier outputs).
+    """
+    base: int
+    divisor: int = 1
+    factor: float = 1.0
+    fixed: bool = False
+
+    def at(self, width: float) -> int:
+        if self.fixed:
+            return int(round(self.base * self.factor))
+        return int(round(scale_channels(self.base, width, self.divisor) *
+                         self.factor))
+
+    @property
+    def max(self) -> int:
+        return self.at(1.0)
+
+    def times(self, factor: float) -> 'ChannelSpec':
+        """The spec of a tensor with ``factor`` times these channels."""
+        return ChannelSpec(self.base, self.divisor, self.factor * factor,
+                           self.fixed)
+
+
+def fixed_channels(channels: int) -> ChannelSpec:
+    return ChannelSpec(channels, fixed=True)
