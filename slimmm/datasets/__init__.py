@@ -1,0 +1,3 @@
+from .synthetic import make_tiny_imagenet
+
+__all__ = ['make_tiny_imagenet']

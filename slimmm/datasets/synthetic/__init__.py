@@ -1,0 +1,3 @@
+from .imagenet import make_tiny_imagenet
+
+__all__ = ['make_tiny_imagenet']

@@ -1,0 +1,54 @@
+"""Evaluate a checkpoint with a slimmm config (mmengine Runner.test).
+
+    python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out x.pkl]
+        [--cfg-options k=v ...] [--launcher none|pytorch|slurm]
+"""
+import argparse
+import os
+import os.path as osp
+
+from mmengine.config import DictAction
+from mmengine.runner import Runner
+
+import slimmm  # noqa: F401
+from slimmm.apis import load_config
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description='Test a slimmm model')
+    parser.add_argument('config')
+    parser.add_argument('checkpoint')
+    parser.add_argument('--work-dir')
+    parser.add_argument('--out', help='dump predictions to a pickle file')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    parser.add_argument('--launcher', default='none',
+                        choices=['none', 'pytorch', 'slurm', 'mpi'])
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def main():
+    args = parse_args()
+    if not osp.isfile(args.checkpoint):
+        raise FileNotFoundError(f'Checkpoint {args.checkpoint!r} not found.')
+    cfg = load_config(args.config, args.cfg_options)
+    cfg.launcher = args.launcher
+    cfg.load_from = args.checkpoint
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+    if args.out:
+        cfg.test_evaluator = [cfg.test_evaluator] if isinstance(
+            cfg.test_evaluator, dict) else list(cfg.test_evaluator)
+        cfg.test_evaluator.append(dict(type='DumpResults',
+                                       out_file_path=args.out))
+    runner = Runner.from_cfg(cfg)
+    runner.test()
+
+
+if __name__ == '__main__':
+    main()

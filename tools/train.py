@@ -1,0 +1,59 @@
+"""Train a slimmm config with the stock mmengine Runner.
+
+    python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp]
+        [--cfg-options k=v ...] [--launcher none|pytorch|slurm]
+"""
+import argparse
+import os
+import os.path as osp
+
+from mmengine.config import DictAction
+from mmengine.runner import Runner
+
+import slimmm  # noqa: F401  (registries, safe checkpoint loading)
+from slimmm.apis import load_config
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description='Train a slimmm model')
+    parser.add_argument('config', help='train config file path')
+    parser.add_argument('--work-dir', help='where logs and checkpoints go')
+    parser.add_argument(
+        '--resume', nargs='?', type=str, const='auto',
+        help='resume from CKPT, or from the latest checkpoint of the work '
+        'dir when no CKPT is given')
+    parser.add_argument('--amp', action='store_true',
+                        help='automatic mixed precision')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config entries, e.g. '
+                        'model.backbone.width=0.5')
+    parser.add_argument('--launcher', default='none',
+                        choices=['none', 'pytorch', 'slurm', 'mpi'])
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def main():
+    args = parse_args()
+    cfg = load_config(args.config, args.cfg_options)
+    cfg.launcher = args.launcher
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+    if args.amp:
+        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    if args.resume == 'auto':
+        cfg.resume, cfg.load_from = True, None
+    elif args.resume is not None:
+        cfg.resume, cfg.load_from = True, args.resume
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+
+
+if __name__ == '__main__':
+    main()
