@@ -90,6 +90,16 @@ class BaseSlimmableBackbone(BaseModule):
     def set_width(self, width: float) -> None:
         set_width(self, width)
 
+    def plain_config(self, width: float) -> Optional[Dict]:
+        """Config of the stock (non-slimmable) backbone equal to this one at
+        ``width``, or None when no stock network has these channels.
+
+        Export tools store it next to the exported weights, so the width can
+        be used by mmpretrain / mmdet without slimmm. Subclasses override.
+        """
+        self.width_space.check(width)
+        return None
+
     # ---- checkpoints ----------------------------------------------------
     def slimmable_twin(self) -> 'BaseSlimmableBackbone':
         """The slimmable network this static backbone was cut from."""

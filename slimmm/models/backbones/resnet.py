@@ -159,6 +159,8 @@ class SlimmableResNet(BaseSlimmableBackbone):
                 f'frozen_stages must be in range(-1, '
                 f'{len(self.stage_blocks) + 1}), got {frozen_stages}.')
         self.out_indices = tuple(out_indices)
+        self.stem_channels, self.base_channels = stem_channels, base_channels
+        self.strides = tuple(strides)
         self.frozen_stages = frozen_stages
         self.zero_init_residual = zero_init_residual
 
@@ -232,6 +234,25 @@ class SlimmableResNet(BaseSlimmableBackbone):
         width = self.check_width(
             width if width is not None else (self.fixed_width or 1.0))
         return [self.stage_specs[i].at(width) for i in self.out_indices]
+
+    def plain_config(self, width: float) -> Optional[Dict]:
+        """Stock ``ResNet`` config (mmpretrain / mmdet) equal to this network
+        at ``width``: ``stem_channels = int(stem * w)`` and ``base_channels =
+        int(base * w)`` (the :class:`ChannelSpec` rule), or None when the
+        stage depths are not those of a stock ``depth``."""
+        width = self.width_space.check(width)
+        blocks = tuple(len(stage) for stage in self.stages)
+        if blocks != self.arch_settings[self.depth][1]:
+            return None
+        cfg = dict(
+            type='ResNet',
+            depth=self.depth,
+            stem_channels=ChannelSpec(self.stem_channels).at(width),
+            base_channels=ChannelSpec(self.base_channels).at(width),
+            out_indices=self.out_indices)
+        if self.strides != (1, 2, 2, 2):
+            cfg['strides'] = self.strides
+        return cfg
 
     def init_weights_from_scratch(self) -> None:
         super().init_weights_from_scratch()
