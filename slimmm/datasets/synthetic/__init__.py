@@ -1,3 +1,5 @@
+from .coco import make_tiny_coco
 from .imagenet import make_tiny_imagenet
+from .voc import make_tiny_voc
 
-__all__ = ['make_tiny_imagenet']
+__all__ = ['make_tiny_imagenet', 'make_tiny_coco', 'make_tiny_voc']
