@@ -1,0 +1,120 @@
+"""Params and FLOPs of a slimmable backbone at each of its widths.
+
+Each width is measured on the deployed network: the backbone converted to
+plain layers at that width (one BN per layer, not the switchable copies),
+followed by global average pooling and a linear classifier, as the papers'
+ImageNet tables (Slimmable Networks Table 1, US-Nets, SlimCLR) count them.
+FLOPs are mmengine's count (multiply-accumulates of conv and linear layers),
+taken in eval mode.
+"""
+from typing import Dict, List, Mapping, Optional, Sequence
+
+import torch
+import torch.nn as nn
+from mmengine.analysis import get_model_complexity_info
+from mmengine.logging import MMLogger
+
+from ..models.export import build_backbone, static_at
+
+# Widths reported for a universally slimmable backbone (any width in range).
+DEFAULT_UNIVERSAL_WIDTHS = (1.0, 0.75, 0.5, 0.25)
+
+
+class ClassifierProbe(nn.Module):
+    """Backbone + global average pooling + linear classifier.
+
+    Args:
+        backbone (nn.Module): Returns a tuple of feature maps; the last is
+            classified.
+        in_features (int): Channels of that last feature map.
+        num_classes (int): Classifier outputs.
+    """
+
+    def __init__(self, backbone: nn.Module, in_features: int,
+                 num_classes: int = 1000):
+        super().__init__()
+        self.backbone = backbone
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(in_features, num_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        feature = self.backbone(x)[-1]
+        return self.fc(torch.flatten(self.pool(feature), 1))
+
+
+def widths_to_evaluate(backbone, widths: Optional[Sequence[float]] = None
+                       ) -> List[float]:
+    """``widths`` (checked against the backbone), else all its widths.
+
+    A static backbone reports its one width; a universal one
+    :data:`DEFAULT_UNIVERSAL_WIDTHS` inside its range.
+    """
+    if widths is not None:
+        return [backbone.width_space.check(w) for w in widths]
+    if backbone.is_static:
+        return [backbone.fixed_width]
+    if backbone.width_space.universal:
+        space = backbone.width_space
+        return [w for w in DEFAULT_UNIVERSAL_WIDTHS
+                if space.min - 1e-9 <= w <= space.max + 1e-9]
+    return list(backbone.widths)
+
+
+def _last_channels(network: nn.Module, input_size: int) -> int:
+    with torch.no_grad():
+        return network(torch.zeros(1, 3, input_size, input_size))[-1].shape[1]
+
+
+def backbone_complexity(backbone_cfg: Mapping,
+                        widths: Optional[Sequence[float]] = None,
+                        input_size: int = 224,
+                        num_classes: int = 1000) -> List[Dict]:
+    """Params and FLOPs of the plain network of each width.
+
+    Args:
+        backbone_cfg: Config of a slimmable backbone (``model.backbone``).
+        widths: Widths to measure; defaults to :func:`widths_to_evaluate`.
+        input_size: Square input resolution.
+        num_classes: Outputs of the linear classifier added on top.
+
+    Returns:
+        list[dict]: ``{'width', 'params', 'flops'}`` per width, in the order
+        measured (params and FLOPs as integers).
+    """
+    fixed = backbone_cfg.get('width')
+    backbone = build_backbone(backbone_cfg, width=None)
+    if widths is None and fixed is not None:
+        widths = [fixed]
+    backbone.eval()
+    rows = []
+    logger = MMLogger.get_current_instance()
+    level = logger.level
+    # mmengine warns about every operator it does not count (pooling, add);
+    # those are not part of the papers' FLOPs either.
+    logger.setLevel('ERROR')
+    try:
+        for width in widths_to_evaluate(backbone, widths):
+            static = static_at(backbone, width).eval()
+            probe = ClassifierProbe(static, _last_channels(static, input_size),
+                                    num_classes).eval()
+            info = get_model_complexity_info(
+                probe, input_shape=(3, input_size, input_size),
+                show_table=False, show_arch=False)
+            rows.append(dict(width=float(width), params=int(info['params']),
+                             flops=int(info['flops'])))
+    finally:
+        logger.setLevel(level)
+    return rows
+
+
+def complexity_table(rows: Sequence[Mapping], title: Optional[str] = None
+                     ) -> str:
+    """Markdown table of :func:`backbone_complexity` rows (M params, G
+    FLOPs)."""
+    lines = [] if title is None else [f'**{title}**', '']
+    lines += ['| width | params (M) | FLOPs (G) |', '|---|---|---|']
+    for row in rows:
+        lines.append(f'| {float(row["width"])} | '
+                     f'{row["params"] / 1e6:.2f} | '
+                     f'{row["flops"] / 1e9:.2f} |')
+    return '\n'.join(lines)

@@ -1,0 +1,231 @@
+"""Cut one width out of a slimmable backbone as a plain network.
+
+The exported state dict has the keys and shapes of the stock network at that
+width (e.g. ``mmpretrain.models.ResNet(depth=50, stem_channels=32,
+base_channels=32)`` for ResNet-50 x 0.5), so mmpretrain and mmdet load it
+with ``strict=True`` and no slimmm code. The exported file is::
+
+    dict(state_dict=..., meta=dict(width=w, plain_config=dict(type='ResNet',
+         ...) or None, static_config=dict(type='slimmm.SlimmableResNet',
+         ..., width=w), source=...))
+
+``plain_config`` is the stock config to build (None when no stock network
+has these channels); ``static_config`` always works with slimmm imported.
+
+Universally slimmable networks (US-Nets) share one BN over all widths, so
+their statistics describe no single width: the BN must be recalibrated at
+the exported width (:func:`calibrate_bn`) before the export is meaningful.
+"""
+import copy
+import glob
+import os
+import os.path as osp
+from typing import Dict, Iterator, List, Mapping, Optional, Sequence, Union
+
+import numpy as np
+import torch
+import torch.nn as nn
+from mmengine.config import Config, ConfigDict
+from mmengine.model import revert_sync_batchnorm
+
+from ..registry import MODELS
+from ..utils.checkpoint import read_checkpoint, state_dict_of, strip_prefix
+from .backbones.base import BaseSlimmableBackbone
+from .ops import calibrate_bn, convert_to_static, set_width
+
+# mmpretrain's ImageNet normalisation (RGB), used for BN calibration images.
+IMAGENET_MEAN = (123.675, 116.28, 103.53)
+IMAGENET_STD = (58.395, 57.12, 57.375)
+IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.bmp')
+
+
+def backbone_cfg_of(cfg: Union[Config, Mapping]) -> Dict:
+    """The backbone config of a backbone, pretraining or detection config.
+
+    Accepts a whole config (``cfg.model.backbone``), a model config
+    (``cfg.backbone``) or a backbone config itself (has ``type``).
+    """
+    if 'model' in cfg and isinstance(cfg['model'], Mapping):
+        cfg = cfg['model']
+    if 'backbone' in cfg and isinstance(cfg['backbone'], Mapping):
+        cfg = cfg['backbone']
+    if 'type' not in cfg:
+        raise KeyError(
+            'Found no backbone in this config: expected model.backbone '
+            "(e.g. model = dict(backbone=dict(type='slimmm.SlimmableResNet', "
+            '...))).')
+    return _to_dict(cfg)
+
+
+def _to_dict(cfg) -> Dict:
+    if isinstance(cfg, ConfigDict):
+        return cfg.to_dict()
+    return copy.deepcopy(dict(cfg))
+
+
+def build_backbone(backbone_cfg: Mapping,
+                   **overrides) -> BaseSlimmableBackbone:
+    """Build a slimmable backbone from its config, without loading weights.
+
+    ``init_cfg`` is dropped (pretrained paths of a config need not exist
+    here) and SyncBN is reverted to BN, so this runs on one CPU process.
+    """
+    cfg = dict(_to_dict(backbone_cfg), init_cfg=None)
+    cfg.update(overrides)
+    backbone = MODELS.build(cfg)
+    if not isinstance(backbone, BaseSlimmableBackbone):
+        raise TypeError(
+            f'{cfg["type"]} is not a slimmable backbone (a subclass of '
+            'slimmm BaseSlimmableBackbone); per-width tools need one, e.g. '
+            "type='slimmm.SlimmableResNet'.")
+    return revert_sync_batchnorm(backbone)
+
+
+def static_at(backbone: BaseSlimmableBackbone, width: float) -> nn.Module:
+    """A plain copy of ``backbone`` at ``width`` (the original is kept)."""
+    width = backbone.check_width(width)
+    static = copy.deepcopy(backbone)
+    set_width(static, width)
+    return convert_to_static(static, width)
+
+
+def static_config(backbone_cfg: Mapping, width: float) -> Dict:
+    """The slimmm config of the fixed-width (static) build at ``width``
+    (it keeps ``widths`` / ``width_range``: the width is checked against
+    them)."""
+    return dict(_to_dict(backbone_cfg), width=float(width), init_cfg=None)
+
+
+def export_width(backbone: BaseSlimmableBackbone, width: float,
+                 backbone_cfg: Optional[Mapping] = None,
+                 source: Optional[str] = None) -> Dict:
+    """The checkpoint dict of the plain network of ``backbone`` at ``width``.
+
+    A universally slimmable backbone must have been recalibrated at
+    ``width`` (:func:`calibrate_bn`) first; switchable BN needs nothing.
+
+    Args:
+        backbone: The slimmable backbone with its trained weights.
+        width: The width to export.
+        backbone_cfg: Its config; stored as the static slimmm config.
+        source: Where the weights came from (stored in ``meta``).
+
+    Returns:
+        dict: ``state_dict`` (plain keys and shapes) and ``meta``.
+    """
+    inactive = [i for i, stage in enumerate(getattr(backbone, 'stages', []))
+                if getattr(stage, 'active_blocks', len(stage)) != len(stage)]
+    if inactive:
+        raise ValueError(
+            f'Stages {inactive} run fewer blocks than they hold (depth '
+            'sampling); call set_depth(None) to export the full depth.')
+    width = backbone.check_width(width)
+    static = static_at(backbone, width)
+    state_dict = {
+        k: v.detach().clone()
+        for k, v in static.state_dict().items()
+    }
+    meta = dict(
+        width=width,
+        plain_config=backbone.plain_config(width),
+        static_config=None if backbone_cfg is None else static_config(
+            backbone_cfg, width),
+        universal=backbone.width_space.universal,
+        source=source)
+    return dict(state_dict=state_dict, meta=meta)
+
+
+def load_slimmable_backbone(checkpoint: str,
+                            config: Optional[Union[str, Config]] = None,
+                            prefix: str = 'backbone.'):
+    """Build the slimmable backbone of ``checkpoint`` and load it strictly.
+
+    Args:
+        checkpoint: A slimmm training checkpoint (or a bare backbone state
+            dict with ``prefix=''``).
+        config: The config it was trained with (path or Config). Without
+            it, the config text mmengine's Runner stores in
+            ``meta['cfg']`` is used.
+        prefix: Where the backbone lives in the checkpoint's state dict.
+
+    Returns:
+        tuple: ``(backbone, backbone_cfg)``.
+    """
+    ckpt = read_checkpoint(checkpoint)
+    if config is None:
+        cfg_text = (ckpt.get('meta') or {}).get('cfg')
+        if not cfg_text:
+            raise ValueError(
+                f'{checkpoint!r} stores no config (meta["cfg"]); pass the '
+                'config it was trained with, e.g. --config '
+                'configs/backbones/slimmable-r50_4widths.py.')
+        config = Config.fromstring(cfg_text, '.py')
+    elif isinstance(config, str):
+        config = Config.fromfile(config)
+    backbone_cfg = backbone_cfg_of(config)
+    backbone = build_backbone(backbone_cfg, width=None)
+    state = strip_prefix(state_dict_of(ckpt), prefix, source=checkpoint)
+    backbone.load_slimmable_state_dict(state, source=checkpoint)
+    return backbone, backbone_cfg
+
+
+def image_folder_batches(folder: str, batch_size: int = 32,
+                         size: int = 224,
+                         mean: Sequence[float] = IMAGENET_MEAN,
+                         std: Sequence[float] = IMAGENET_STD
+                         ) -> Iterator[torch.Tensor]:
+    """Normalised ``(B, 3, size, size)`` batches of the images under
+    ``folder`` (recursively; sorted, so calibration is reproducible).
+
+    Images are resized on their short side to ``size * 256 / 224`` and
+    center-cropped, as mmpretrain's ImageNet test pipeline.
+    """
+    import mmcv
+    paths = sorted(
+        p for p in glob.glob(osp.join(folder, '**', '*'), recursive=True)
+        if p.lower().endswith(IMAGE_SUFFIXES))
+    if not paths:
+        raise FileNotFoundError(
+            f'No image ({"/".join(IMAGE_SUFFIXES)}) under {folder!r}; '
+            'point --calib-data at a folder of training images.')
+    mean_t = torch.tensor(mean).view(3, 1, 1)
+    std_t = torch.tensor(std).view(3, 1, 1)
+    short = int(round(size * 256 / 224))
+    batch: List[torch.Tensor] = []
+    for path in paths:
+        img = mmcv.imread(path, channel_order='rgb')
+        img = mmcv.imrescale(img, (short, 10**6))  # short side -> `short`
+        h, w = img.shape[:2]
+        top, left = max(0, (h - size) // 2), max(0, (w - size) // 2)
+        img = img[top:top + size, left:left + size]
+        img = mmcv.imresize(img, (size, size))  # tiny images stay square
+        tensor = torch.from_numpy(np.ascontiguousarray(img)).permute(
+            2, 0, 1).float()
+        batch.append((tensor - mean_t) / std_t)
+        if len(batch) == batch_size:
+            yield torch.stack(batch)
+            batch = []
+    if batch:
+        yield torch.stack(batch)
+
+
+def calibrate_backbone(backbone: BaseSlimmableBackbone, width: float,
+                       folder: str, num_batches: int = 10,
+                       batch_size: int = 32, size: int = 224) -> int:
+    """Recalibrate the BN of ``backbone`` at ``width`` on images of
+    ``folder``; returns the number of batches used."""
+    return calibrate_bn(backbone,
+                        image_folder_batches(folder, batch_size, size),
+                        width, num_batches=num_batches)
+
+
+def save_exported(checkpoint: Dict, out: str, force: bool = False) -> str:
+    """Write an exported checkpoint; never overwrites unless ``force``."""
+    if osp.exists(out) and not force:
+        raise FileExistsError(
+            f'{out!r} exists; choose another --out or pass --force to '
+            'overwrite it.')
+    if osp.dirname(out):
+        os.makedirs(osp.dirname(out), exist_ok=True)
+    torch.save(checkpoint, out)
+    return out
