@@ -5,6 +5,6 @@ from .version import __version__
 
 allow_mmengine_checkpoint_types()
 
-from . import models  # noqa: E402,F401  (registers the modules)
+from . import engine, models  # noqa: E402,F401  (registers the modules)
 
 __all__ = ['__version__']

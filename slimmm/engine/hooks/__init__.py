@@ -1,0 +1,4 @@
+"""Training hooks."""
+from .width_schedule_hook import WidthScheduleHook
+
+__all__ = ['WidthScheduleHook']

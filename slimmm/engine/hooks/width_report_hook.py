@@ -1,0 +1,102 @@
+"""Write the per-width result table / CSV / plot at the end of evaluation."""
+import os.path as osp
+import re
+from typing import Dict, List, Optional, Sequence
+
+from mmengine.hooks import Hook
+
+from ...registry import HOOKS
+
+_KEY = re.compile(r'^width_(?P<width>[0-9.]+)/(?P<metric>.+)$')
+
+
+def rows_from_metrics(metrics: Dict[str, float]) -> List[Dict]:
+    """``{'width_0.5/accuracy/top1': 61.0, ...}`` -> one row per width
+    (``{'width': 0.5, 'top1': 61.0, ...}``; the last key part names the
+    column)."""
+    rows: Dict[float, Dict] = {}
+    for key, value in metrics.items():
+        match = _KEY.match(key)
+        if match is None:
+            continue
+        width = float(match['width'])
+        column = match['metric'].split('/')[-1]
+        rows.setdefault(width, {'width': width})[column] = value
+    return sorted(rows.values(), key=lambda r: -r['width'])
+
+
+def add_complexity(rows: List[Dict], backbone_cfg: Dict,
+                   input_size: int) -> List[Dict]:
+    """Add the params / FLOPs of the static network of each row's width
+    (backbone + pooling + the classifier; mmengine's counter)."""
+    from slimmm.analysis import backbone_complexity
+    cfg = dict(backbone_cfg, init_cfg=None)  # shapes only, no checkpoint
+    costs = backbone_complexity(cfg, [r['width'] for r in rows],
+                                input_size=input_size)
+    for row, cost in zip(rows, costs):
+        row['flops'], row['params'] = cost['flops'], cost['params']
+    return rows
+
+
+@HOOKS.register_module()
+class WidthReportHook(Hook):
+    """Log and save the per-width metrics as Markdown, CSV and a PNG plot of
+    each metric against FLOPs and params.
+
+    Files go to the run's log directory (``work_dir/<timestamp>/``), so a
+    new run never overwrites an earlier report.
+
+    Args:
+        name (str): File stem, e.g. ``'linear_probe'``.
+        input_size (int): Square input size at which FLOPs are counted
+            (the evaluation crop).
+        on (Sequence[str]): ``'val'`` and / or ``'test'``: after which
+            evaluations to write (val reports are overwritten by later val
+            epochs of the same run and keep the last).
+        with_complexity (bool): Add ``flops`` / ``params`` columns.
+    """
+
+    priority = 'LOW'
+
+    def __init__(self, name: str = 'per_width', input_size: int = 224,
+                 on: Sequence[str] = ('val', 'test'),
+                 with_complexity: bool = True):
+        self.name, self.input_size = name, int(input_size)
+        self.on = tuple(on)
+        self.with_complexity = with_complexity
+        self._costs: Optional[Dict[float, Dict]] = None
+        self.last_paths: Optional[Dict[str, str]] = None
+
+    def _report(self, runner, metrics: Optional[Dict], phase: str) -> None:
+        rows = rows_from_metrics(metrics or {})
+        if not rows:
+            runner.logger.warning(
+                'WidthReportHook: no width_<w>/... metric to report; use a '
+                'per-width metric such as slimmm.PerWidthAccuracy.')
+            return
+        if self.with_complexity:
+            if self._costs is None:  # the network does not change; once
+                done = add_complexity(
+                    [dict(width=r['width']) for r in rows],
+                    runner.cfg.model.backbone, self.input_size)
+                self._costs = {r['width']: r for r in done}
+            for row in rows:
+                cost = self._costs.get(row['width'], {})
+                row.update(flops=cost.get('flops'),
+                           params=cost.get('params'))
+        from slimmm.evaluation.reports import write_width_report
+        name = f'{self.name}_{phase}'
+        paths = write_width_report(rows, runner.log_dir, name,
+                                   title=f'{self.name} ({phase})')
+        self.last_paths = paths
+        runner.logger.info(f'Per-width results ({phase}):\n{paths["table"]}'
+                           f'saved to {osp.splitext(paths["csv"])[0]}'
+                           '.{md,csv,png}')
+
+    def after_val_epoch(self, runner, metrics=None) -> None:
+        if 'val' in self.on:
+            self._report(runner, metrics, 'val')
+
+    def after_test_epoch(self, runner, metrics=None) -> None:
+        if 'test' in self.on:
+            self._report(runner, metrics, 'test')

@@ -1,0 +1,257 @@
+"""What every slimmable self-supervised algorithm shares.
+
+* parts built from config (mmpretrain's :class:`BaseSelfSupervisor`); a
+  slimmable neck / head / predictor whose ``in_channels`` is left ``None``
+  gets the backbone's output spec and width space filled in;
+* which sub-networks train this iteration (:class:`WidthSampler`), driven
+  by the training progress that :class:`WidthScheduleHook` sets from
+  ``runner.iter`` before every iteration, so a resumed run samples exactly
+  what an uninterrupted one would;
+* :meth:`subnet`: run the online network at one sub-network, restored to
+  the full network afterwards;
+* the momentum (target) network: an EMA copy of backbone + neck that
+  always runs at full width;
+* logging of the sampled widths and of each width's loss terms.
+"""
+import copy
+from contextlib import contextmanager
+from typing import Dict, Iterator, List, Optional, Sequence, Union
+
+import torch
+import torch.nn as nn
+from mmengine.logging import MessageHub
+from mmpretrain.models.selfsup import BaseSelfSupervisor
+from mmpretrain.models.utils import CosineEMA
+
+from ...registry import MODELS
+from ..ops import ChannelSpec, fixed_channels, set_width
+from .sampling import (SubNet, WidthSampler, dynamic_sampling_schedule,
+                       sandwich_schedule, slow_start_schedule)
+
+
+def _full_only() -> List[Dict]:
+    return [dict(until=1.0, picks=['max'])]
+
+
+def _all_widths() -> List[Dict]:
+    return [dict(until=1.0, picks=['all'])]
+
+
+SCHEDULES = dict(
+    slow_start=slow_start_schedule,
+    dynamic_sampling=dynamic_sampling_schedule,
+    sandwich=sandwich_schedule,
+    full_only=_full_only,
+    all=_all_widths,
+)
+
+
+def build_phases(sampler: Dict) -> List[Dict]:
+    """Phases of a sampler config: ``dict(phases=[...])`` or
+    ``dict(schedule='slow_start', slow_start=0.5)`` (a schedule of
+    :data:`SCHEDULES` by name, with its keyword arguments)."""
+    sampler = dict(sampler)
+    sampler.pop('depths', None)
+    sampler.pop('seed', None)
+    if 'phases' in sampler:
+        return list(sampler['phases'])
+    name = sampler.pop('schedule', None)
+    if name not in SCHEDULES:
+        raise ValueError(
+            f'sampler needs `phases=[...]` or `schedule` in '
+            f'{sorted(SCHEDULES)}, got {name!r}.')
+    return SCHEDULES[name](**sampler)
+
+
+def backbone_out_spec(backbone: nn.Module) -> ChannelSpec:
+    """Channels of the backbone's last output as a function of the width
+    (fixed for a backbone built static at one width)."""
+    if getattr(backbone, 'is_static', False):
+        return fixed_channels(backbone.feature_channels()[-1])
+    spec = getattr(backbone, 'out_spec', None)
+    if spec is not None:
+        return spec
+    if hasattr(backbone, 'stage_specs') and hasattr(backbone, 'out_indices'):
+        return backbone.stage_specs[backbone.out_indices[-1]]
+    raise TypeError(
+        f'{type(backbone).__name__} exposes no output ChannelSpec '
+        '(`out_spec` or `stage_specs` + `out_indices`); give the neck '
+        'explicit in_channels.')
+
+
+def fill_slimmable_cfg(cfg: Optional[Union[dict, nn.Module]],
+                       backbone: nn.Module,
+                       in_spec: Optional[ChannelSpec] = None
+                       ) -> Optional[Union[dict, nn.Module]]:
+    """A slimmable neck / head config with ``in_channels=None`` gets the
+    backbone output spec (or ``in_spec``) and, unless given, the backbone's
+    width space (``widths`` / ``width_range``)."""
+    if not isinstance(cfg, dict):
+        return cfg
+    cfg = copy.copy(dict(cfg))
+    if 'in_channels' not in cfg or cfg['in_channels'] is not None:
+        return cfg
+    cfg['in_channels'] = in_spec or backbone_out_spec(backbone)
+    if cfg.get('widths') is None and cfg.get('width_range') is None:
+        cfg.pop('widths', None)
+        cfg.pop('width_range', None)
+        space = backbone.width_space
+        if getattr(backbone, 'is_static', False):
+            cfg['widths'] = [1.0]
+        elif space.universal:
+            cfg['width_range'] = (space.min, space.max)
+        else:
+            cfg['widths'] = list(space.widths)
+    return cfg
+
+
+class BaseSlimmableSelfSupervisor(BaseSelfSupervisor):
+    """Base of slimmable self-supervised algorithms.
+
+    Args:
+        backbone (dict): A slimmable backbone config (or a backbone built
+            static with ``width=...`` for single-width baselines).
+        neck (dict, optional): Projector. Slimmable necks with
+            ``in_channels=None`` get the backbone output spec and widths.
+        head (dict, optional): Head, built as is (subclasses may fill it
+            with :func:`fill_slimmable_cfg` first).
+        sampler (dict, optional): Width schedule:
+            ``dict(phases=[...], depths=None, seed=0)`` or
+            ``dict(schedule='slow_start', slow_start=0.5)``; names in
+            :data:`SCHEDULES`. Default: every width every iteration.
+        data_preprocessor (dict, optional): Defaults to mmpretrain's
+            ``SelfSupDataPreprocessor``.
+        init_cfg (dict, optional): mmengine init config.
+    """
+
+    def __init__(self,
+                 backbone: dict,
+                 neck: Optional[dict] = None,
+                 head: Optional[dict] = None,
+                 sampler: Optional[dict] = None,
+                 data_preprocessor: Optional[Union[dict, nn.Module]] = None,
+                 init_cfg: Optional[dict] = None,
+                 **kwargs):
+        if not isinstance(backbone, nn.Module):
+            backbone = MODELS.build(backbone)
+        super().__init__(
+            backbone=backbone,
+            neck=fill_slimmable_cfg(neck, backbone),
+            head=head,
+            data_preprocessor=data_preprocessor,
+            init_cfg=init_cfg,
+            **kwargs)
+        sampler = dict(sampler or dict(schedule='all'))
+        self.width_sampler = WidthSampler(
+            self.backbone.width_space, build_phases(sampler),
+            depths=sampler.get('depths'), seed=sampler.get('seed', 0))
+        self.current_iter = 0
+        self.max_iters: Optional[int] = None
+
+    # ---- building -------------------------------------------------------
+    def build_momentum_encoder(self, momentum: float,
+                               end_momentum: Optional[float] = None,
+                               modules: Optional[Sequence[nn.Module]] = None
+                               ) -> CosineEMA:
+        """EMA copy of ``modules`` (default backbone + neck): ``xi <- m xi +
+        (1 - m) theta`` with mmengine's convention ``momentum = 1 - m``;
+        cosine-annealed to ``end_momentum`` when given (BYOL / DSPNet).
+
+        The copy is taken at full width and never switched, so the target
+        always runs the full network (its BN members of other widths stay
+        unused).
+        """
+        modules = list(modules or [self.backbone, self.neck])
+        for module in modules:
+            if not getattr(module, 'is_static', False):
+                set_width(module, 1.0)
+        end = momentum if end_momentum is None else end_momentum
+        return CosineEMA(nn.Sequential(*modules), momentum=momentum,
+                         end_momentum=end)
+
+    # ---- width schedule -------------------------------------------------
+    def set_progress(self, iteration: int, max_iters: int) -> None:
+        """Called by :class:`WidthScheduleHook` before every train iteration
+        with ``runner.iter`` (which resume restores)."""
+        self.current_iter, self.max_iters = int(iteration), int(max_iters)
+
+    def progress(self):
+        """``(iteration, max_iters)`` the sampler uses."""
+        if self.max_iters is not None:
+            return self.current_iter, self.max_iters
+        # Without the hook (a config without it), fall back to the runtime
+        # info that mmengine's RuntimeInfoHook keeps.
+        hub = MessageHub.get_current_instance()
+        max_iters = hub.get_info('max_iters')
+        if max_iters is None:
+            return 0, 1
+        return hub.get_info('iter', 0), max_iters
+
+    def sample_subnets(self) -> List[SubNet]:
+        """The sub-networks of this iteration, largest first."""
+        if getattr(self.backbone, 'is_static', False):
+            return [SubNet(self.backbone.fixed_width)]
+        return self.width_sampler.sample(*self.progress())
+
+    def slimmable_modules(self) -> List[nn.Module]:
+        """Online modules whose width follows the sub-network."""
+        return [m for m in (self.backbone, self.neck, self.head)
+                if m is not None]
+
+    @contextmanager
+    def subnet(self, subnet: SubNet, *modules: nn.Module) -> Iterator[None]:
+        """Run ``modules`` (default :meth:`slimmable_modules`) at
+        ``subnet``'s width and depth inside the block; full afterwards."""
+        if getattr(self.backbone, 'is_static', False):
+            yield
+            return
+        modules = modules or tuple(self.slimmable_modules())
+        full = self.backbone.width_space.max
+        for module in modules:
+            set_width(module, subnet.width)
+        if subnet.depth is not None:
+            self.backbone.set_depth(subnet.depth)
+        try:
+            yield
+        finally:
+            for module in modules:
+                set_width(module, full)
+            if subnet.depth is not None:
+                self.backbone.set_depth(None)
+
+    # ---- logging --------------------------------------------------------
+    @staticmethod
+    def log_subnets(losses: Dict[str, torch.Tensor],
+                    subnets: Sequence[SubNet],
+                    terms: Optional[Dict[str, Dict[SubNet, torch.Tensor]]]
+                    = None) -> Dict[str, torch.Tensor]:
+        """Add the sampled sub-networks and per-width loss terms to the
+        loss dict as *logged-only* entries.
+
+        mmengine's ``BaseModel.parse_losses`` sums every key containing
+        ``'loss'``; these keys avoid that substring (``n_subnets``,
+        ``sampled_0``, ``w0.5_infonce``) and hold detached values, so they
+        are logged without being counted twice.
+
+        Args:
+            losses (dict): The algorithm's loss dict (updated in place).
+            subnets (Sequence[SubNet]): This iteration's sub-networks.
+            terms (dict, optional): ``{term_name: {subnet: value}}``, e.g.
+                ``{'infonce': {...}, 'distill': {...}}``.
+
+        Returns:
+            dict: ``losses``.
+        """
+        device = next(iter(losses.values())).device if losses else None
+        losses['n_subnets'] = torch.tensor(float(len(subnets)),
+                                           device=device)
+        for index, net in enumerate(subnets):
+            losses[f'sampled_{index}'] = torch.tensor(net.width,
+                                                      device=device)
+        for name, values in (terms or {}).items():
+            if 'loss' in name:
+                raise ValueError(f'Logged term {name!r} must not contain '
+                                 '"loss" (mmengine would sum it).')
+            for net, value in values.items():
+                losses[f'{net.describe()}_{name}'] = value.detach()
+        return losses

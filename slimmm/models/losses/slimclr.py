@@ -1,0 +1,154 @@
+"""SlimCLR's loss terms as pure functions.
+
+Zhao et al., "Slimmable Networks for Contrastive Self-supervised Learning"
+(SlimCLR), section 3: InfoNCE (Eq. 1), online distillation (Eq. 4-5), loss
+reweighting (Eq. 6 and the four manners of section 4.4) and the total
+objective (Eq. 7). The algorithms in ``slimmm.models.algorithms`` only call
+these functions, so each equation is checked once, by its own unit test.
+"""
+from typing import Dict, Optional, Sequence
+
+import torch
+import torch.nn.functional as F
+
+WEIGHT_MANNERS = (1, 2, 3, 4)
+
+
+def contrastive_logits(query: torch.Tensor, key: torch.Tensor,
+                       queue: Optional[torch.Tensor] = None) -> torch.Tensor:
+    """Cosine similarities of each query to its positive and negatives.
+
+    Args:
+        query (Tensor): ``(N, C)`` predictions of the online network.
+        key (Tensor): ``(N, C)`` targets of the momentum network
+            (the positive of query ``i`` is key ``i``).
+        queue (Tensor, optional): ``(C, K)`` negatives (SlimCLR-MoCov2).
+            Without it the other keys of the batch are the negatives
+            (SlimCLR-MoCov3).
+
+    Returns:
+        Tensor: ``(N, 1 + K)`` with the positive in column 0 when a queue is
+        given, else ``(N, N)`` with the positive on the diagonal.
+    """
+    query = F.normalize(query, dim=1)
+    key = F.normalize(key, dim=1)
+    if queue is None:
+        return query @ key.t()
+    positive = (query * key).sum(dim=1, keepdim=True)
+    return torch.cat([positive, query @ queue], dim=1)
+
+
+def _positive_index(logits: torch.Tensor, in_batch: bool) -> torch.Tensor:
+    if in_batch:
+        return torch.arange(logits.shape[0], device=logits.device)
+    return torch.zeros(logits.shape[0], dtype=torch.long,
+                       device=logits.device)
+
+
+def info_nce(logits: torch.Tensor, temperature: float,
+             in_batch: bool = False) -> torch.Tensor:
+    """Eq. 1: ``-log softmax(logits / tau1)`` at the positive, batch mean.
+
+    Args:
+        logits (Tensor): From :func:`contrastive_logits`.
+        temperature (float): ``tau1`` (0.2 for MoCov2, 1.0 for MoCov3).
+        in_batch (bool): Positives on the diagonal (no queue).
+    """
+    return F.cross_entropy(logits / temperature,
+                           _positive_index(logits, in_batch))
+
+
+def online_distillation(student_logits: torch.Tensor,
+                        teacher_logits: torch.Tensor,
+                        temperature: float) -> torch.Tensor:
+    """Eq. 4-5: ``L_p = -p_w1 . log p_wi``, summed over the ``1 + K``
+    candidates and averaged over the batch.
+
+    ``p`` is the softmax of the similarities divided by ``tau2`` (Eq. 4).
+    The full network's probabilities ``p_w1`` are a fixed target: no
+    gradient flows into the teacher through its own distillation target.
+
+    Args:
+        student_logits (Tensor): Similarities of sub-network ``w_i``.
+        teacher_logits (Tensor): Similarities of the full network ``w_1``,
+            against the same positive and negatives.
+        temperature (float): ``tau2`` (5.0 for MoCov2, 1.0 for MoCov3).
+    """
+    if student_logits.shape != teacher_logits.shape:
+        raise ValueError(
+            'Student and teacher similarities must be against the same '
+            f'candidates, got shapes {tuple(student_logits.shape)} and '
+            f'{tuple(teacher_logits.shape)}.')
+    target = F.softmax(teacher_logits.detach() / temperature, dim=1)
+    log_p = F.log_softmax(student_logits / temperature, dim=1)
+    return -(target * log_p).sum(dim=1).mean()
+
+
+def slimclr_loss_weights(widths: Sequence[float],
+                         manner: int = 1) -> Dict[float, float]:
+    """Loss weight ``lambda_i`` of each width (SlimCLR Eq. 6 / section 4.4).
+
+    With ``w_1`` the full width and ``w_2..w_n`` the others (descending):
+
+    1. ``lambda_i = 1 + 1{w_i = w_1} * sum_{j>=2} w_j`` (Eq. 6, default);
+    2. ``lambda_i = 1 + 1{w_i = w_1} * max{w_2, ..., w_n}``;
+    3. ``lambda_i = n * w_i / sum_j w_j``;
+    4. ``lambda_i = n * (1 + sum_{k>i} w_k) / sum_j (1 + sum_{k>j} w_k)``.
+
+    The extracted text of manner (4) prints the numerator without its index;
+    the form above is the one that reproduces the paper's weights
+    [1.54, 1.08, 0.77, 0.62] for widths [1.0, 0.75, 0.5, 0.25].
+
+    Args:
+        widths (Sequence[float]): The widths trained in an iteration.
+        manner (int): 1, 2, 3 or 4.
+
+    Returns:
+        dict: ``{width: lambda}``.
+    """
+    if manner not in WEIGHT_MANNERS:
+        raise ValueError(f'Loss reweighting manner must be one of '
+                         f'{WEIGHT_MANNERS} (SlimCLR section 4.4), got '
+                         f'{manner!r}.')
+    widths = sorted((float(w) for w in widths), reverse=True)
+    if len(set(widths)) != len(widths) or not widths:
+        raise ValueError(f'widths must be distinct and non-empty, got '
+                         f'{widths}.')
+    n, rest = len(widths), widths[1:]
+    if manner == 1:
+        weights = [1.0 + sum(rest)] + [1.0] * len(rest)
+    elif manner == 2:
+        weights = [1.0 + max(rest, default=0.0)] + [1.0] * len(rest)
+    elif manner == 3:
+        weights = [n * w / sum(widths) for w in widths]
+    else:
+        tails = [1.0 + sum(widths[i + 1:]) for i in range(n)]
+        weights = [n * t / sum(tails) for t in tails]
+    return dict(zip(widths, weights))
+
+
+def slimclr_total_loss(base_losses: Dict[float, torch.Tensor],
+                       distill_losses: Dict[float, torch.Tensor],
+                       weights: Dict[float, float]) -> torch.Tensor:
+    """Eq. 7: ``lambda_1 L_w1 + sum_{i>=2} lambda_i (L_wi + L_pwi) / 2``.
+
+    A sub-network without a distillation term (vanilla slimmable SSL)
+    contributes ``lambda_i L_wi`` (Eq. 2 when all weights are 1).
+
+    Args:
+        base_losses (dict): ``{width: L_wi}`` (Eq. 1), the full width
+            included.
+        distill_losses (dict): ``{width: L_pwi}`` (Eq. 5) of sub-networks.
+        weights (dict): ``{width: lambda_i}``.
+    """
+    full = max(base_losses)
+    total = weights[full] * base_losses[full]
+    for width, base in base_losses.items():
+        if width == full:
+            continue
+        if width in distill_losses:
+            total = total + weights[width] * (base +
+                                              distill_losses[width]) / 2
+        else:
+            total = total + weights[width] * base
+    return total
