@@ -107,6 +107,10 @@ class BaseSlimmableBackbone(BaseModule):
         kwargs = dict(copy.deepcopy(kwargs), width=None, init_cfg=None)
         return type(self)(*args, **kwargs)
 
+    def cut_twin(self, twin: 'BaseSlimmableBackbone') -> None:
+        """Reduce the loaded slimmable twin to this static network's
+        sub-network, other than its width (e.g. fewer blocks)."""
+
     def load_slimmable_state_dict(self, state_dict: Dict,
                                   source: str = 'checkpoint') -> None:
         """Load a state dict of the slimmable network (or, for a static
@@ -122,6 +126,7 @@ class BaseSlimmableBackbone(BaseModule):
             twin, state_dict, source,
             hint=f'Expected a slimmable checkpoint with widths '
             f'{self.widths} (or one exported at width {self.fixed_width}).')
+        self.cut_twin(twin)
         set_width(twin, self.fixed_width)
         static = convert_to_static(twin, self.fixed_width)
         load_state_dict_strict(self, static.state_dict(), source)

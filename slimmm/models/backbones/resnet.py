@@ -235,6 +235,20 @@ class SlimmableResNet(BaseSlimmableBackbone):
             width if width is not None else (self.fixed_width or 1.0))
         return [self.stage_specs[i].at(width) for i in self.out_indices]
 
+    def slimmable_twin(self) -> 'SlimmableResNet':
+        # The twin holds every block, as the checkpoint does; ``cut_twin``
+        # drops the blocks this depth-reduced static network lacks.
+        args, kwargs = self._build_args
+        kwargs = dict(kwargs, width=None, init_cfg=None,
+                      blocks_per_stage=None)
+        return type(self)(*args, **kwargs)
+
+    def cut_twin(self, twin: 'SlimmableResNet') -> None:
+        for own, stage in zip(self.stages, twin.stages):
+            while len(stage) > len(own):
+                del stage[len(stage) - 1]
+            stage.active_blocks = len(stage)
+
     def plain_config(self, width: float) -> Optional[Dict]:
         """Stock ``ResNet`` config (mmpretrain / mmdet) equal to this network
         at ``width``: ``stem_channels = int(stem * w)`` and ``base_channels =
