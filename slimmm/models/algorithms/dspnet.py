@@ -1,0 +1,144 @@
+"""DSPNet: BYOL with a sampled slimmable online encoder.
+
+Wang et al., "DSPNet: Towards Slimmable Pretrained Networks based on
+Discriminative Self-supervised Learning" (https://arxiv.org/abs/2207.06075).
+"""
+from typing import Dict, List, Optional, Tuple, Union
+
+import torch
+import torch.nn as nn
+from mmengine.optim import OptimWrapper
+
+from ...registry import MODELS
+from ..losses.byol import symmetric_prediction_loss
+from .base import BaseSlimmableSelfSupervisor
+from .sampling import SubNet
+
+
+@MODELS.register_module()
+class DSPNet(BaseSlimmableSelfSupervisor):
+    """DSPNet (section 4, Eq. 2-7).
+
+    The target branch (EMA of the whole online encoder + projector, Eq. 7,
+    ``tau`` cosine-annealed 0.996 -> 1.0) projects both views once per
+    iteration: ``z'(v) = g_xi(f_xi(v))`` (Eq. 3). Each sampled online
+    sub-network ``theta_i`` (sandwich rule, n = 4: largest, two random,
+    smallest in width *and* depth) predicts them through the predictor
+    ``q_chi``, and the loss is Eq. 5 symmetrised over the views::
+
+        L = sum_i ||q(z_theta_i(v)) - z'(v')||^2 + ||q(z_theta_i(v')) - z'(v)||^2
+
+    with L2-normalised vectors (Eq. 4). The projector's first linear layer
+    has a slimmable input (it follows the sub-network's output width); the
+    predictor works on the fixed projection dimension.
+
+    Memory: :meth:`train_step` backpropagates each sub-network's term as
+    soon as it is computed and steps the optimizer once, so only one
+    sub-network's activations are alive at a time (the paper: "no more GPU
+    memory cost than pretraining individual networks"); the gradients are
+    the same as those of the summed loss (the target projections are
+    constants). :meth:`loss` returns the summed loss in one graph; it is
+    what a DDP wrapper (which calls ``forward(mode='loss')`` and
+    backpropagates once) runs, correct but with the memory of all
+    sub-networks.
+
+    Args:
+        backbone (dict): Slimmable backbone (widths and, for ResNets,
+            ``set_depth`` for the depth choices of the sampler).
+        neck (dict): Projector with slimmable input (``in_channels=None``).
+        predictor (dict): Predictor ``q_chi`` (fixed input).
+        base_momentum (float): ``1 - tau_base`` (0.004 for 0.996).
+        end_momentum (float): ``1 - tau`` at the end of training (0.0).
+        sampler (dict): Width/depth schedule; defaults to the sandwich rule
+            with n = 4 and no warm-up.
+        data_preprocessor (dict, optional): See
+            :class:`BaseSlimmableSelfSupervisor`.
+        init_cfg (dict, optional): mmengine init config.
+    """
+
+    def __init__(self,
+                 backbone: dict,
+                 neck: dict,
+                 predictor: dict,
+                 base_momentum: float = 0.004,
+                 end_momentum: float = 0.0,
+                 sampler: Optional[dict] = None,
+                 data_preprocessor: Optional[Union[dict, nn.Module]] = None,
+                 init_cfg: Optional[dict] = None):
+        super().__init__(
+            backbone=backbone,
+            neck=neck,
+            sampler=sampler or dict(schedule='sandwich', num_subnets=4),
+            data_preprocessor=data_preprocessor,
+            init_cfg=init_cfg)
+        self.predictor = predictor if isinstance(
+            predictor, nn.Module) else MODELS.build(predictor)
+        self.target_net = self.build_momentum_encoder(
+            base_momentum, end_momentum=end_momentum)
+
+    def target_projections(self, views: List[torch.Tensor]
+                           ) -> Tuple[torch.Tensor, torch.Tensor]:
+        """Update the target (Eq. 7) and project both views (Eq. 3); shared
+        by every sampled sub-network of the iteration."""
+        with torch.no_grad():
+            self.target_net.update_parameters(
+                nn.Sequential(self.backbone, self.neck))
+            return self.target_net(views[0])[0], self.target_net(views[1])[0]
+
+    def subnet_loss(self, subnet: SubNet, views: List[torch.Tensor],
+                    targets: Tuple[torch.Tensor, torch.Tensor]
+                    ) -> torch.Tensor:
+        """One sub-network's term of Eq. 5, symmetrised (Eq. 2 and 4)."""
+        with self.subnet(subnet):
+            p1 = self.predictor(self.neck(self.backbone(views[0])))[0]
+            p2 = self.predictor(self.neck(self.backbone(views[1])))[0]
+        return symmetric_prediction_loss(p1, p2, *targets)
+
+    @staticmethod
+    def _check_views(inputs) -> None:
+        if not isinstance(inputs, (list, tuple)) or len(inputs) < 2:
+            raise ValueError('DSPNet needs two views per image (a two-view '
+                             'pipeline such as MultiView(num_views=2)).')
+
+    def loss(self, inputs: List[torch.Tensor], data_samples: List,
+             **kwargs) -> Dict[str, torch.Tensor]:
+        """Eq. 5 summed over the sampled sub-networks, in one graph."""
+        self._check_views(inputs)
+        subnets = self.sample_subnets()
+        targets = self.target_projections(inputs)
+        terms = [self.subnet_loss(net, inputs, targets) for net in subnets]
+        return self._log(dict(loss=sum(terms)), subnets, terms)
+
+    def train_step(self, data: Union[dict, tuple, list],
+                   optim_wrapper: OptimWrapper) -> Dict[str, torch.Tensor]:
+        """Backward per sub-network, one optimizer step (see class doc)."""
+        subnets = self.sample_subnets()
+        with optim_wrapper.optim_context(self):
+            data = self.data_preprocessor(data, True)
+            views = data['inputs']
+            self._check_views(views)
+            targets = self.target_projections(views)
+        # ``backward`` counts calls for gradient accumulation; the whole
+        # iteration must count once however many sub-networks it runs.
+        count = optim_wrapper._inner_count
+        terms = []
+        for net in subnets:
+            with optim_wrapper.optim_context(self):
+                term = self.subnet_loss(net, views, targets)
+            optim_wrapper._inner_count = count
+            optim_wrapper.backward(optim_wrapper.scale_loss(term))
+            terms.append(term.detach())
+        if optim_wrapper.should_update():
+            optim_wrapper.step()
+            optim_wrapper.zero_grad()
+        losses = self._log(dict(loss=sum(terms)), subnets, terms)
+        return self.parse_losses(losses)[1]
+
+    def _log(self, losses: Dict[str, torch.Tensor], subnets: List[SubNet],
+             terms: List[torch.Tensor]) -> Dict[str, torch.Tensor]:
+        self.log_subnets(losses, subnets)
+        # Log by sample index (``sampled_i`` holds the width): a sandwich
+        # draws random sub-networks, whose names would change every step.
+        for index, value in enumerate(terms):
+            losses[f'byol_{index}'] = value.detach()
+        return losses
