@@ -1,11 +1,16 @@
 """Slimmable self-supervised algorithms (one per file) and width sampling."""
 from .base import (BaseSlimmableSelfSupervisor, backbone_out_spec,
                    build_phases, fill_slimmable_cfg)
+from .dspnet import DSPNet
+from .slimclr_mocov2 import SlimCLRMoCoV2
+from .slimclr_mocov3 import SlimCLRMoCoV3
+from .us3l import US3L
 from .sampling import (SubNet, WidthSampler, dynamic_sampling_schedule,
                        sandwich_schedule, slow_start_schedule)
 
 __all__ = [
+    'DSPNet', 'US3L',
     'BaseSlimmableSelfSupervisor', 'backbone_out_spec', 'build_phases',
-    'fill_slimmable_cfg', 'SubNet', 'WidthSampler',
-    'dynamic_sampling_schedule', 'sandwich_schedule', 'slow_start_schedule'
+    'fill_slimmable_cfg', 'SlimCLRMoCoV2', 'SlimCLRMoCoV3', 'SubNet',
+    'WidthSampler', 'dynamic_sampling_schedule', 'sandwich_schedule', 'slow_start_schedule'
 ]

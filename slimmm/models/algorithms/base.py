@@ -20,6 +20,7 @@ from typing import Dict, Iterator, List, Optional, Sequence, Union
 import torch
 import torch.nn as nn
 from mmengine.logging import MessageHub
+from mmengine.model import ExponentialMovingAverage
 from mmpretrain.models.selfsup import BaseSelfSupervisor
 from mmpretrain.models.utils import CosineEMA
 
@@ -132,11 +133,18 @@ class BaseSlimmableSelfSupervisor(BaseSelfSupervisor):
                  data_preprocessor: Optional[Union[dict, nn.Module]] = None,
                  init_cfg: Optional[dict] = None,
                  **kwargs):
+        # Built with slimmm's registry (a child of mmengine's root), so both
+        # 'SlimmableResNet' and 'mmpretrain.MoCoV2Neck' resolve.
         if not isinstance(backbone, nn.Module):
             backbone = MODELS.build(backbone)
+        neck = fill_slimmable_cfg(neck, backbone)
+        if isinstance(neck, dict):
+            neck = MODELS.build(neck)
+        if isinstance(head, dict):
+            head = MODELS.build(head)
         super().__init__(
             backbone=backbone,
-            neck=fill_slimmable_cfg(neck, backbone),
+            neck=neck,
             head=head,
             data_preprocessor=data_preprocessor,
             init_cfg=init_cfg,
@@ -152,7 +160,7 @@ class BaseSlimmableSelfSupervisor(BaseSelfSupervisor):
     def build_momentum_encoder(self, momentum: float,
                                end_momentum: Optional[float] = None,
                                modules: Optional[Sequence[nn.Module]] = None
-                               ) -> CosineEMA:
+                               ) -> ExponentialMovingAverage:
         """EMA copy of ``modules`` (default backbone + neck): ``xi <- m xi +
         (1 - m) theta`` with mmengine's convention ``momentum = 1 - m``;
         cosine-annealed to ``end_momentum`` when given (BYOL / DSPNet).
@@ -165,9 +173,12 @@ class BaseSlimmableSelfSupervisor(BaseSelfSupervisor):
         for module in modules:
             if not getattr(module, 'is_static', False):
                 set_width(module, 1.0)
-        end = momentum if end_momentum is None else end_momentum
+        if end_momentum is None:
+            return ExponentialMovingAverage(nn.Sequential(*modules),
+                                            momentum=momentum)
+        # CosineEMA reads max_iters from the runtime info of the Runner.
         return CosineEMA(nn.Sequential(*modules), momentum=momentum,
-                         end_momentum=end)
+                         end_momentum=end_momentum)
 
     # ---- width schedule -------------------------------------------------
     def set_progress(self, iteration: int, max_iters: int) -> None:

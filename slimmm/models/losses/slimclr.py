@@ -38,24 +38,28 @@ def contrastive_logits(query: torch.Tensor, key: torch.Tensor,
     return torch.cat([positive, query @ queue], dim=1)
 
 
-def _positive_index(logits: torch.Tensor, in_batch: bool) -> torch.Tensor:
+def _positive_index(logits: torch.Tensor, in_batch: bool,
+                    offset: int) -> torch.Tensor:
     if in_batch:
-        return torch.arange(logits.shape[0], device=logits.device)
+        return torch.arange(logits.shape[0], device=logits.device) + offset
     return torch.zeros(logits.shape[0], dtype=torch.long,
                        device=logits.device)
 
 
 def info_nce(logits: torch.Tensor, temperature: float,
-             in_batch: bool = False) -> torch.Tensor:
+             in_batch: bool = False, offset: int = 0) -> torch.Tensor:
     """Eq. 1: ``-log softmax(logits / tau1)`` at the positive, batch mean.
 
     Args:
         logits (Tensor): From :func:`contrastive_logits`.
         temperature (float): ``tau1`` (0.2 for MoCov2, 1.0 for MoCov3).
-        in_batch (bool): Positives on the diagonal (no queue).
+        in_batch (bool): Positive of query ``i`` is key ``offset + i`` (no
+            queue; the keys may be gathered from every rank, this rank's
+            starting at ``offset``).
+        offset (int): Index of this rank's first key.
     """
     return F.cross_entropy(logits / temperature,
-                           _positive_index(logits, in_batch))
+                           _positive_index(logits, in_batch, offset))
 
 
 def online_distillation(student_logits: torch.Tensor,

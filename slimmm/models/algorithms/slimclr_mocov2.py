@@ -1,0 +1,183 @@
+"""SlimCLR-MoCov2.
+
+Zhao et al., "Slimmable Networks for Contrastive Self-supervised Learning",
+IJCV 2024 / arXiv:2209.15525, section 3 and 4.1.
+
+View 1 goes through every sampled width ``w_i`` of the online network
+(backbone + slimmable MoCov2 head), view 2 through the full-width momentum
+network ``xi`` (``xi <- m xi + (1 - m) theta``). Each width gets the InfoNCE
+loss of Eq. 1 (``tau1 = 0.2``) against a queue of momentum features; the
+sub-networks are also distilled from the full network's probabilities over
+the same candidates (Eq. 4-5, ``tau2 = 5.0``); losses are reweighted by
+width (Eq. 6, or manners 2-4 of section 4.4) and summed by Eq. 7. Slow
+start (only the full network for the first ``S`` of training) is the
+sampler's ``slow_start`` schedule.
+
+The same class, configured differently, gives the baselines:
+``subnet_terms='infonce'`` and ``loss_weight_manner=None`` is vanilla
+slimmable SSL (Eq. 2); ``subnet_terms='distill'`` is S-Net + inplace
+distillation; a backbone built static at one width is single-width MoCov2.
+"""
+from typing import Dict, List, Optional, Sequence, Union
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmengine.dist import all_gather, get_world_size
+from mmpretrain.models.utils import batch_shuffle_ddp, batch_unshuffle_ddp
+
+from ...registry import MODELS
+from ..losses import (contrastive_logits, info_nce, online_distillation,
+                      slimclr_loss_weights, slimclr_total_loss)
+from .base import BaseSlimmableSelfSupervisor
+
+SUBNET_TERMS = ('both', 'infonce', 'distill')
+
+
+def unit_weights(widths: Sequence[float]) -> Dict[float, float]:
+    """All weights 1 (Eq. 2, no reweighting)."""
+    return {float(w): 1.0 for w in widths}
+
+
+def subnet_losses(base: Dict[float, torch.Tensor],
+                  distill: Dict[float, torch.Tensor], subnet_terms: str,
+                  manner: Optional[int]) -> torch.Tensor:
+    """Eq. 7 (``'both'``), Eq. 2 (``'infonce'``), or inplace distillation
+    (``'distill'``: sub-networks learn from the full network only)."""
+    widths = list(base)
+    weights = (unit_weights(widths) if manner is None else
+               slimclr_loss_weights(widths, manner))
+    if subnet_terms == 'both':
+        return slimclr_total_loss(base, distill, weights)
+    if subnet_terms == 'infonce':
+        return slimclr_total_loss(base, {}, weights)
+    full = max(widths)
+    total = weights[full] * base[full]
+    for width, value in distill.items():
+        total = total + weights[width] * value
+    return total
+
+
+@MODELS.register_module()
+class SlimCLRMoCoV2(BaseSlimmableSelfSupervisor):
+    """SlimCLR-MoCov2 (SlimCLR Eq. 1, 4-7; slow start).
+
+    Args:
+        backbone (dict): Slimmable backbone, e.g. ``SlimmableResNet`` with
+            ``widths=[1.0, 0.75, 0.5, 0.25]``.
+        neck (dict): ``SlimmableMoCoV2Neck`` (``in_channels=None`` follows
+            the backbone).
+        queue_len (int): Negatives kept (65536). Must be a multiple of the
+            global batch size.
+        feat_dim (int): Feature dimension (128).
+        momentum (float): ``1 - m`` in mmengine's EMA convention (0.001 for
+            ``m = 0.999``).
+        temperature (float): ``tau1`` of Eq. 1.
+        distill_temperature (float): ``tau2`` of Eq. 4.
+        loss_weight_manner (int, optional): 1-4 (section 4.4) or None for
+            unit weights.
+        subnet_terms (str): ``'both'`` (Eq. 7), ``'infonce'`` (vanilla,
+            no distillation) or ``'distill'`` (inplace distillation).
+        sampler (dict): Width schedule; default slow start at half.
+        shuffle_bn (bool): Shuffle the key batch across ranks (MoCo's
+            shuffling BN).
+        data_preprocessor (dict, optional): Preprocessor config.
+        init_cfg (dict, optional): mmengine init config.
+    """
+
+    def __init__(self,
+                 backbone: dict,
+                 neck: dict,
+                 queue_len: int = 65536,
+                 feat_dim: int = 128,
+                 momentum: float = 0.001,
+                 temperature: float = 0.2,
+                 distill_temperature: float = 5.0,
+                 loss_weight_manner: Optional[int] = 1,
+                 subnet_terms: str = 'both',
+                 sampler: Optional[dict] = dict(schedule='slow_start',
+                                                slow_start=0.5),
+                 shuffle_bn: bool = True,
+                 data_preprocessor: Optional[Union[dict, nn.Module]] = None,
+                 init_cfg: Optional[dict] = None):
+        if subnet_terms not in SUBNET_TERMS:
+            raise ValueError(f'subnet_terms must be one of {SUBNET_TERMS}, '
+                             f'got {subnet_terms!r}.')
+        if loss_weight_manner is not None:
+            slimclr_loss_weights([1.0], loss_weight_manner)  # validates
+        super().__init__(
+            backbone=backbone, neck=neck, sampler=sampler,
+            data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        self.temperature = temperature
+        self.distill_temperature = distill_temperature
+        self.loss_weight_manner = loss_weight_manner
+        self.subnet_terms = subnet_terms
+        self.shuffle_bn = shuffle_bn
+        self.target = self.build_momentum_encoder(momentum)
+        self.queue_len = queue_len
+        self.register_buffer('queue',
+                             F.normalize(torch.randn(feat_dim, queue_len),
+                                         dim=0))
+        self.register_buffer('queue_ptr', torch.zeros(1, dtype=torch.long))
+
+    def check_batch(self, batch_size: int) -> None:
+        """The queue is filled in whole global batches; fail before any
+        compute when it cannot be."""
+        total = batch_size * get_world_size()
+        if self.queue_len % total:
+            raise ValueError(
+                f'queue_len {self.queue_len} is not a multiple of the global '
+                f'batch size {total} ({batch_size} x {get_world_size()} '
+                'ranks); change model.queue_len or the batch size.')
+
+    @torch.no_grad()
+    def enqueue(self, keys: torch.Tensor) -> None:
+        """Replace the oldest entries by the keys of *every* rank."""
+        keys = torch.cat(all_gather(keys.contiguous()), dim=0)
+        ptr = int(self.queue_ptr)
+        self.queue[:, ptr:ptr + keys.shape[0]] = keys.t()
+        self.queue_ptr[0] = (ptr + keys.shape[0]) % self.queue_len
+
+    @torch.no_grad()
+    def momentum_keys(self, view: torch.Tensor) -> torch.Tensor:
+        """``z_xi_w1`` of view 2, normalised (momentum update first)."""
+        self.target.update_parameters(
+            nn.Sequential(self.backbone, self.neck))
+        if self.shuffle_bn:
+            view, unshuffle = batch_shuffle_ddp(view)
+        keys = F.normalize(self.target(view)[0], dim=1)
+        if self.shuffle_bn:
+            keys = batch_unshuffle_ddp(keys, unshuffle)
+        return keys
+
+    def loss(self, inputs: List[torch.Tensor], data_samples=None,
+             **kwargs) -> Dict[str, torch.Tensor]:
+        """Eq. 7 over this iteration's sub-networks."""
+        if not isinstance(inputs, (list, tuple)) or len(inputs) < 2:
+            raise ValueError('SlimCLR-MoCov2 needs two views per image '
+                             '(a MultiView pipeline with num_views=2).')
+        view_q, view_k = inputs[0], inputs[1]
+        self.check_batch(view_q.shape[0])
+        subnets = self.sample_subnets()
+        keys = self.momentum_keys(view_k)
+        queue = self.queue.clone().detach()
+
+        logits, base = {}, {}
+        for net in subnets:
+            with self.subnet(net):
+                query = self.neck(self.backbone(view_q))[0]
+            logits[net] = contrastive_logits(query, keys, queue)
+            base[net] = info_nce(logits[net], self.temperature)
+        teacher = logits[subnets[0]]
+        distill = {} if self.subnet_terms == 'infonce' else {
+            net: online_distillation(logits[net], teacher,
+                                     self.distill_temperature)
+            for net in subnets[1:]
+        }
+        loss = subnet_losses({n.width: v for n, v in base.items()},
+                             {n.width: v for n, v in distill.items()},
+                             self.subnet_terms, self.loss_weight_manner)
+        self.enqueue(keys)
+        losses = dict(loss=loss)
+        return self.log_subnets(losses, subnets,
+                                dict(infonce=base, distill=distill))

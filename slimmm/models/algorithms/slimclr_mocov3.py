@@ -1,0 +1,129 @@
+"""SlimCLR-MoCov3.
+
+Zhao et al., "Slimmable Networks for Contrastive Self-supervised Learning",
+arXiv:2209.15525, section 3.1 and 4.1 (SlimCLR-MoCov3 recipe).
+
+Like SlimCLR-MoCov2 but with MoCov3's design: a slimmable projector
+(``neck``) *and* predictor whose hidden layers are slimmed with the width
+(one BN per width), in-batch negatives (the keys of the whole global batch,
+gathered across ranks), both views through every sampled width and the loss
+symmetrised (``q1 <-> k2`` plus ``q2 <-> k1``). ``tau1 = tau2 = 1.0``;
+InfoNCE per width (Eq. 1), online distillation (Eq. 4-5), reweighting
+(Eq. 6) and the total of Eq. 7 are shared with SlimCLR-MoCov2. The
+momentum coefficient follows MoCov3's cosine schedule to 1. The recipe's
+LARS optimizer and the learning rate raised to 3.2 after ``S`` epochs live
+in the config (param schedulers).
+"""
+from typing import Dict, List, Optional, Union
+
+import torch
+import torch.nn as nn
+from mmengine.dist import all_gather, get_rank
+
+from ...registry import MODELS
+from ..losses import contrastive_logits, info_nce, online_distillation
+from .base import BaseSlimmableSelfSupervisor, fill_slimmable_cfg
+from .slimclr_mocov2 import SUBNET_TERMS, subnet_losses
+
+
+@MODELS.register_module()
+class SlimCLRMoCoV3(BaseSlimmableSelfSupervisor):
+    """SlimCLR-MoCov3 (SlimCLR Eq. 1, 4-7 with in-batch negatives).
+
+    Args:
+        backbone (dict): Slimmable backbone.
+        neck (dict): Slimmable projector (``SlimmableMLPNeck`` with
+            ``slim_hidden=True``, ``in_channels=None``).
+        predictor (dict): Slimmable predictor (``SlimmableMLPNeck`` with
+            ``in_channels`` = the projector's output, ``slim_hidden=True``);
+            its width space is filled in from the backbone.
+        momentum (float): Start of ``1 - m`` (0.01 for ``m = 0.99``),
+            cosine-annealed to ``end_momentum``.
+        end_momentum (float): ``1 - m`` at the end (0: ``m = 1``).
+        temperature (float): ``tau1``.
+        distill_temperature (float): ``tau2``.
+        loss_weight_manner (int, optional): 1-4 or None (unit weights).
+        subnet_terms (str): ``'both'``, ``'infonce'`` or ``'distill'``.
+        sampler (dict): Width schedule; default slow start at half.
+        data_preprocessor (dict, optional): Preprocessor config.
+        init_cfg (dict, optional): mmengine init config.
+    """
+
+    def __init__(self,
+                 backbone: dict,
+                 neck: dict,
+                 predictor: dict,
+                 momentum: float = 0.01,
+                 end_momentum: float = 0.0,
+                 temperature: float = 1.0,
+                 distill_temperature: float = 1.0,
+                 loss_weight_manner: Optional[int] = 1,
+                 subnet_terms: str = 'both',
+                 sampler: Optional[dict] = dict(schedule='slow_start',
+                                                slow_start=0.5),
+                 data_preprocessor: Optional[Union[dict, nn.Module]] = None,
+                 init_cfg: Optional[dict] = None):
+        if subnet_terms not in SUBNET_TERMS:
+            raise ValueError(f'subnet_terms must be one of {SUBNET_TERMS}, '
+                             f'got {subnet_terms!r}.')
+        super().__init__(
+            backbone=backbone, neck=neck, sampler=sampler,
+            data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        if isinstance(predictor, dict):
+            predictor = dict(predictor)
+            space_given = predictor.get('widths') is not None or \
+                predictor.get('width_range') is not None
+            if not space_given:
+                filled = fill_slimmable_cfg(
+                    dict(predictor, in_channels=None), self.backbone)
+                for key in ('widths', 'width_range'):
+                    if key in filled:
+                        predictor[key] = filled[key]
+            predictor = MODELS.build(predictor)
+        self.predictor = predictor
+        self.temperature = temperature
+        self.distill_temperature = distill_temperature
+        self.loss_weight_manner = loss_weight_manner
+        self.subnet_terms = subnet_terms
+        self.target = self.build_momentum_encoder(momentum, end_momentum)
+
+    def slimmable_modules(self) -> List[nn.Module]:
+        return [self.backbone, self.neck, self.predictor]
+
+    def loss(self, inputs: List[torch.Tensor], data_samples=None,
+             **kwargs) -> Dict[str, torch.Tensor]:
+        """Symmetrised Eq. 7 with in-batch negatives."""
+        if not isinstance(inputs, (list, tuple)) or len(inputs) < 2:
+            raise ValueError('SlimCLR-MoCov3 needs two views per image.')
+        views = inputs[:2]
+        subnets = self.sample_subnets()
+        with torch.no_grad():
+            self.target.update_parameters(
+                nn.Sequential(self.backbone, self.neck))
+            # Keys of every rank are the negatives; this rank's positives
+            # start at rank * N.
+            keys = [torch.cat(all_gather(self.target(v)[0].contiguous()))
+                    for v in views]
+        offset = get_rank() * views[0].shape[0]
+
+        logits, base = {}, {}
+        for net in subnets:
+            with self.subnet(net):
+                queries = [self.predictor(self.neck(self.backbone(v)))[0]
+                           for v in views]
+            # q1 against k2 and q2 against k1 (MoCov3 symmetrisation).
+            logits[net] = [contrastive_logits(queries[0], keys[1]),
+                           contrastive_logits(queries[1], keys[0])]
+            base[net] = sum(info_nce(x, self.temperature, True, offset)
+                            for x in logits[net])
+        teacher = logits[subnets[0]]
+        distill = {} if self.subnet_terms == 'infonce' else {
+            net: sum(online_distillation(s, t, self.distill_temperature)
+                     for s, t in zip(logits[net], teacher))
+            for net in subnets[1:]
+        }
+        loss = subnet_losses({n.width: v for n, v in base.items()},
+                             {n.width: v for n, v in distill.items()},
+                             self.subnet_terms, self.loss_weight_manner)
+        return self.log_subnets(dict(loss=loss), subnets,
+                                dict(infonce=base, distill=distill))
