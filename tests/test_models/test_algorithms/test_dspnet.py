@@ -1,0 +1,106 @@
+"""DSPNet (Wang et al.): sandwich sampling, per-sub-network gradient
+accumulation, tiny run."""
+import copy
+
+import pytest
+import torch
+from mmengine.optim import OptimWrapper
+
+from slimmm.models.algorithms import DSPNet, SubNet
+
+BASE = 12  # tiny "ResNet-34 x 1.5": stage-1 channels {8, 10, 12}
+FAMILY = [12, 10, 8]
+DEPTHS = [[2, 2, 2, 2], [2, 3, 4, 3], [3, 4, 6, 3]]
+
+
+def _model(warmup=0.0):
+    torch.manual_seed(0)
+    return DSPNet(
+        backbone=dict(type='slimmm.SlimmableResNet', depth=34,
+                      stem_channels=BASE, base_channels=BASE,
+                      widths=[c / BASE for c in FAMILY]),
+        neck=dict(type='slimmm.SlimmableMLPNeck', in_channels=None,
+                  hid_channels=16, out_channels=8, with_bn=True),
+        predictor=dict(type='slimmm.SlimmableMLPNeck', in_channels=8,
+                       hid_channels=16, out_channels=8, with_bn=True,
+                       with_avg_pool=False),
+        sampler=dict(schedule='sandwich', num_subnets=4, warmup=warmup,
+                     depths=DEPTHS))
+
+
+def test_sandwich_samples_and_warmup():
+    model = _model(warmup=0.1)
+    widths = set(model.backbone.widths)
+    depths = {tuple(d) for d in DEPTHS}
+    total = 200
+    for iteration in range(total):
+        model.set_progress(iteration, total)
+        nets = model.sample_subnets()
+        if iteration < 20:  # warm-up: the full network only
+            assert nets == [SubNet(1.0, (3, 4, 6, 3))]
+            continue
+        assert len(nets) == 4
+        assert nets[0] == SubNet(1.0, (3, 4, 6, 3))  # largest first
+        assert nets[-1] == SubNet(8 / 12, (2, 2, 2, 2))  # smallest last
+        for net in nets[1:3]:  # two random members of the family
+            assert net.width in widths and net.depth in depths
+    # the random picks vary over iterations
+    model.set_progress(100, total)
+    seen = {tuple(model.sample_subnets()[1:3])}
+    for iteration in range(101, 140):
+        model.set_progress(iteration, total)
+        seen.add(tuple(model.sample_subnets()[1:3]))
+    assert len(seen) > 3
+
+
+def _views(seed=0):
+    gen = torch.Generator().manual_seed(seed)
+    return [torch.rand(4, 3, 16, 16, generator=gen) for _ in range(2)]
+
+
+def test_accumulated_gradients_equal_summed_loss_gradients():
+    model = _model()
+    model.set_progress(50, 100)
+    reference = copy.deepcopy(model)
+    subnets = model.sample_subnets()
+    assert len(subnets) == 4 and subnets[1].depth is not None
+
+    captured = {}
+
+    def capture(optimizer, args, kwargs):
+        for name, p in model.named_parameters():
+            if p.grad is not None:
+                captured[name] = p.grad.clone()
+
+    optim_wrapper = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1))
+    optim_wrapper.optimizer.register_step_pre_hook(capture)
+    data = dict(inputs=_views(), data_samples=None)
+    log_vars = model.train_step(copy.deepcopy(data), optim_wrapper)
+    assert optim_wrapper.inner_count == 1  # one iteration, counted once
+    assert set(log_vars) >= {'loss', 'byol_0', 'byol_3', 'sampled_3'}
+
+    batch = reference.data_preprocessor(copy.deepcopy(data), True)
+    losses = reference.loss(batch['inputs'], None)
+    losses['loss'].backward()
+    assert log_vars['loss'] == pytest.approx(losses['loss'].item(), rel=1e-5)
+    expected = {n: p.grad for n, p in reference.named_parameters()
+                if p.grad is not None}
+    assert set(captured) == set(expected)
+    for name, grad in expected.items():
+        # equal up to float summation order
+        scale = grad.abs().max().clamp(min=1e-12)
+        assert (captured[name] - grad).abs().max() / scale < 1e-4, name
+    # the step happened once and the gradients were cleared
+    assert all(p.grad is None or torch.all(p.grad == 0)
+               for p in model.parameters())
+
+
+def test_target_is_full_network_and_ema_starts_at_0996():
+    model = _model()
+    assert model.target_net.momentum == pytest.approx(0.004)
+    assert model.target_net.end_momentum == 0.0
+    # the target's backbone keeps all blocks whatever the online depth
+    with model.subnet(SubNet(8 / 12, (2, 2, 2, 2))):
+        target_backbone = model.target_net.module[0]
+        assert [getattr(s, 'active_blocks', len(s))
+                for s in target_backbone.stages] == [3, 4, 6, 3]

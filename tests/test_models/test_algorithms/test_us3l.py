@@ -1,0 +1,112 @@
+"""US3L (Cao et al., CVPR 2023): dynamic sampling, Eq. 3 loss, tiny run."""
+import copy
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from slimmm.models.algorithms import US3L, SubNet
+
+
+def _model(sampler=None, hid=16, dim=8):
+    torch.manual_seed(0)
+    return US3L(
+        backbone=dict(type='slimmm.SlimmableResNet', depth=18,
+                      stem_channels=8, base_channels=8,
+                      width_range=(0.25, 1.0)),
+        neck=dict(type='slimmm.SlimmableMLPNeck', in_channels=None,
+                  hid_channels=hid, out_channels=dim, with_bn=True),
+        distill_head=dict(type='slimmm.SlimmableMLPNeck', in_channels=dim,
+                          hid_channels=hid, out_channels=dim, with_bn=True,
+                          with_avg_pool=False),
+        sampler=sampler)
+
+
+def test_dynamic_sampling_per_phase_and_eq12():
+    model = _model()  # default sampler: dynamic sampling
+    total = 400
+    for iteration in range(total):
+        model.set_progress(iteration, total)
+        nets = model.sample_subnets()
+        quarter = iteration // (total // 4)
+        if quarter == 0:  # first quarter: the largest network only
+            assert nets == [SubNet(1.0)]
+            continue
+        smallest = 1.0 - 0.25 * quarter  # 0.75 -> 0.5 -> 0.25
+        assert len(nets) == 3
+        assert nets[0].width == 1.0
+        assert nets[1].width == pytest.approx(smallest)
+        assert smallest <= nets[2].width <= 1.0
+    # Eq. 12: 1 x T/4 + 3 x 3T/4 = 2.5 T forwards over the run
+    assert model.width_sampler.expected_forwards(total) == 2.5 * total
+    # resume: the same iteration samples the same random width
+    model.set_progress(321, total)
+    first = model.sample_subnets()
+    model.set_progress(5, total)
+    model.sample_subnets()
+    model.set_progress(321, total)
+    assert model.sample_subnets() == first
+
+
+def _nt_xent_by_hand(q, k, tau):
+    """Eq. 2 written out row by row (float64)."""
+    x = [F.normalize(v, dim=0) for v in torch.cat([q, k]).double()]
+    n = q.shape[0]
+    total = 0.0
+    for i in range(2 * n):
+        pos = (i + n) % (2 * n)
+        num = math.exp(float(x[i] @ x[pos]) / tau)
+        den = sum(math.exp(float(x[i] @ x[j]) / tau)
+                  for j in range(2 * n) if j != i)
+        total += -math.log(num / den)
+    return total / (2 * n)
+
+
+def _mse_by_hand(s, t):
+    s, t = F.normalize(s.double(), dim=1), F.normalize(t.double(), dim=1)
+    return float(((s - t)**2).sum() / s.shape[0])
+
+
+def test_loss_equals_hand_computed_infonce_plus_mse():
+    sampler = dict(phases=[dict(until=1.0, picks=['max', 'min'],
+                                min_width=0.5)])
+    model = _model(sampler)
+    gen = torch.Generator().manual_seed(1)
+    views = [torch.randn(4, 3, 16, 16, generator=gen) for _ in range(2)]
+    model.loss(views, None)  # first EMA update copies the online weights
+    with torch.no_grad():  # make online and momentum networks differ
+        for p in model.backbone.parameters():
+            p.add_(0.05 * torch.randn(p.shape, generator=gen))
+    old_target = copy.deepcopy(model.target_net.module.state_dict())
+    losses = model.loss(views, None)
+
+    # EMA with m = 0.99 (momentum 1 - m = 0.01)
+    online = dict(model.backbone.named_parameters())
+    w = 'conv1.weight'
+    assert torch.allclose(
+        model.target_net.module[0].state_dict()[w],
+        0.99 * old_target['0.' + w] + 0.01 * online[w].detach(), atol=1e-7)
+
+    with torch.no_grad():
+        k1, k2 = (model.target_net(v)[0] for v in views)
+        q1, q2 = (model.project(v) for v in views)
+        base = (_nt_xent_by_hand(q1, k2, 0.5) +
+                _nt_xent_by_hand(q2, k1, 0.5)) / 2
+        with model.subnet(SubNet(0.5)):
+            s1, s2 = (model.distill_head(model.project(v))[0]
+                      for v in views)
+        distill = _mse_by_hand(s1, k2) + _mse_by_hand(s2, k1)
+    assert losses['loss_base'].item() == pytest.approx(base, rel=1e-5)
+    assert losses['loss_distill'].item() == pytest.approx(distill, rel=1e-5)
+    assert losses['sampled_1'].item() == 0.5
+    # the sub-network's gradient reaches only its active channels
+    model.zero_grad()
+    losses['loss_distill'].backward()
+    grad = model.backbone.conv1.weight.grad
+    assert grad[:4].abs().sum() > 0 and torch.all(grad[4:] == 0)
+
+
+def test_two_views_required():
+    with pytest.raises(ValueError, match='two views'):
+        _model().loss([torch.randn(2, 3, 32, 32)], None)
