@@ -18,3 +18,9 @@ __all__ = [
     'WidthSpace', 'SwitchableWidths', 'UniversalWidths', 'build_width_space',
     'set_width', 'get_width', 'using_width', 'convert_to_static', 'width_key'
 ]
+from .attention import (MultiheadSelfAttention,  # noqa: E402
+                        SlimmableMultiheadSelfAttention)
+from .se_layer import SlimmableSELayer, SqueezeChannelSpec  # noqa: E402
+
+__all__ += ['MultiheadSelfAttention', 'SlimmableMultiheadSelfAttention',
+            'SlimmableSELayer', 'SqueezeChannelSpec']

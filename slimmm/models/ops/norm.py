@@ -136,6 +136,8 @@ class SlicedBatchNorm2d(SlimmableMixin, nn.Module):
             for name in ('weight', 'bias', 'running_mean', 'running_var'):
                 getattr(bn, name).copy_(getattr(self, name)[:channels])
             bn.num_batches_tracked.copy_(self.num_batches_tracked)
+        # A static copy of an eval-mode network must stay in eval mode.
+        bn.train(self.training)
         return bn
 
     def extra_repr(self) -> str:
