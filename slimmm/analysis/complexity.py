@@ -4,15 +4,16 @@ Each width is measured on the deployed network: the backbone converted to
 plain layers at that width (one BN per layer, not the switchable copies),
 followed by global average pooling and a linear classifier, as the papers'
 ImageNet tables (Slimmable Networks Table 1, US-Nets, SlimCLR) count them.
-FLOPs are mmengine's count (multiply-accumulates of conv and linear layers),
-taken in eval mode.
+FLOPs are mmengine's count (multiply-accumulates of conv and linear layers,
+``FlopAnalyzer`` and ``parameter_count``, the counters behind
+``get_model_complexity_info``, without its activation count, which would
+trace the network a second time), taken in eval mode.
 """
 from typing import Dict, List, Mapping, Optional, Sequence
 
 import torch
 import torch.nn as nn
-from mmengine.analysis import get_model_complexity_info
-from mmengine.logging import MMLogger
+from mmengine.analysis import FlopAnalyzer, parameter_count
 
 from ..models.export import build_backbone, static_at
 
@@ -60,9 +61,14 @@ def widths_to_evaluate(backbone, widths: Optional[Sequence[float]] = None
     return list(backbone.widths)
 
 
-def _last_channels(network: nn.Module, input_size: int) -> int:
+def _last_channels(backbone, static: nn.Module, width: float,
+                   input_size: int) -> int:
+    """Channels of the last feature map: from the backbone's
+    ``feature_channels`` when it has one, else from a forward pass."""
+    if hasattr(backbone, 'feature_channels'):
+        return backbone.feature_channels(width)[-1]
     with torch.no_grad():
-        return network(torch.zeros(1, 3, input_size, input_size))[-1].shape[1]
+        return static(torch.zeros(1, 3, input_size, input_size))[-1].shape[1]
 
 
 def backbone_complexity(backbone_cfg: Mapping,
@@ -87,23 +93,19 @@ def backbone_complexity(backbone_cfg: Mapping,
         widths = [fixed]
     backbone.eval()
     rows = []
-    logger = MMLogger.get_current_instance()
-    level = logger.level
-    # mmengine warns about every operator it does not count (pooling, add);
-    # those are not part of the papers' FLOPs either.
-    logger.setLevel('ERROR')
-    try:
-        for width in widths_to_evaluate(backbone, widths):
-            static = static_at(backbone, width).eval()
-            probe = ClassifierProbe(static, _last_channels(static, input_size),
-                                    num_classes).eval()
-            info = get_model_complexity_info(
-                probe, input_shape=(3, input_size, input_size),
-                show_table=False, show_arch=False)
-            rows.append(dict(width=float(width), params=int(info['params']),
-                             flops=int(info['flops'])))
-    finally:
-        logger.setLevel(level)
+    for width in widths_to_evaluate(backbone, widths):
+        static = static_at(backbone, width).eval()
+        channels = _last_channels(backbone, static, width, input_size)
+        probe = ClassifierProbe(static, channels, num_classes).eval()
+        flops = FlopAnalyzer(probe,
+                             (torch.zeros(1, 3, input_size, input_size), ))
+        # Pooling, additions and BN are not counted (nor in the papers'
+        # FLOPs); no need to warn about each of them.
+        flops.unsupported_ops_warnings(False)
+        flops.uncalled_modules_warnings(False)
+        rows.append(
+            dict(width=float(width), params=int(parameter_count(probe)['']),
+                 flops=int(flops.total())))
     return rows
 
 

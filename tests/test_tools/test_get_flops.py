@@ -1,0 +1,78 @@
+"""Per-width params / FLOPs of ResNet-50 and ResNet-18 (224x224 input,
+1000-class linear head) against the papers' tables."""
+import json
+import os
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+from mmengine.config import Config
+
+from slimmm.analysis import (backbone_complexity, complexity_table,
+                             widths_to_evaluate)
+from slimmm.models.export import backbone_cfg_of, build_backbone
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+CONFIGS = osp.join(REPO, 'configs', 'backbones')
+
+# Slimmable Networks (Yu et al., 2019) Table 1 / SlimCLR Table: params (M)
+# and FLOPs (G) at widths 1.0, 0.75, 0.5, 0.25.
+EXPECTED = {
+    'slimmable-r50_4widths.py': ([25.56, 14.77, 6.92, 1.99],
+                                 [4.11, 2.34, 1.06, 0.28]),
+    'slimmable-r18_4widths.py': ([11.69, 6.68, 3.06, 0.83],
+                                 [1.82, 1.05, 0.49, 0.14]),
+}
+
+
+def check(rows, params, flops):
+    assert [r['width'] for r in rows] == [1.0, 0.75, 0.5, 0.25]
+    for row, p, f in zip(rows, params, flops):
+        assert row['params'] / 1e6 == pytest.approx(p, rel=0.005), row
+        assert row['flops'] / 1e9 == pytest.approx(f, rel=0.03), row
+
+
+@pytest.mark.parametrize('config', sorted(EXPECTED))
+def test_params_and_flops_per_width(config):
+    cfg = Config.fromfile(osp.join(CONFIGS, config))
+    rows = backbone_complexity(backbone_cfg_of(cfg))
+    check(rows, *EXPECTED[config])
+    table = complexity_table(rows)
+    params, flops = EXPECTED[config]
+    assert table.splitlines()[2] == \
+        f'| 1.0 | {params[0]:.2f} | {flops[0]:.2f} |'
+
+
+def test_cli_json():
+    env = dict(os.environ)
+    env['PYTHONPATH'] = os.pathsep.join(
+        p for p in (REPO, env.get('PYTHONPATH')) if p)
+    result = subprocess.run(
+        [sys.executable, osp.join(REPO, 'tools', 'analysis_tools',
+                                  'get_flops.py'),
+         osp.join(CONFIGS, 'slimmable-r18_4widths.py'), '--json',
+         '--widths', '0.5', '0.25'],
+        env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    rows = json.loads(result.stdout)
+    assert [set(row) for row in rows] == [{'width', 'params', 'flops'}] * 2
+    params, flops = EXPECTED['slimmable-r18_4widths.py']
+    for row, width, p, f in zip(rows, (0.5, 0.25), params[2:], flops[2:]):
+        assert row['width'] == width
+        assert row['params'] / 1e6 == pytest.approx(p, rel=0.005)
+        assert row['flops'] / 1e9 == pytest.approx(f, rel=0.03)
+
+
+def test_universal_backbone_reports_the_default_widths():
+    cfg = Config.fromfile(osp.join(CONFIGS, 'us-r50.py'))
+    rows = backbone_complexity(backbone_cfg_of(cfg), widths=[0.25])
+    assert rows[0]['params'] / 1e6 == pytest.approx(1.99, rel=0.005)
+    backbone = build_backbone(backbone_cfg_of(cfg))
+    assert widths_to_evaluate(backbone) == [1.0, 0.75, 0.5, 0.25]
+
+
+def test_width_outside_the_backbone_is_refused():
+    cfg = Config.fromfile(osp.join(CONFIGS, 'slimmable-r18_4widths.py'))
+    with pytest.raises(ValueError, match=r'\[1.0, 0.75, 0.5, 0.25\]'):
+        backbone_complexity(backbone_cfg_of(cfg), widths=[0.6])
