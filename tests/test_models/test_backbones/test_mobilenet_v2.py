@@ -18,6 +18,17 @@ WIDTHS = DSPNET_WIDTHS + [0.25]
 ALL_OUTPUTS = tuple(range(8))
 
 
+
+@pytest.fixture(autouse=True, scope='module')
+def one_thread():
+    """These networks are tiny at 32x32; a second intra-op thread only adds
+    synchronisation (100x slower when the CPU is shared)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def build(**kwargs):
     cfg = dict(type='slimmm.SlimmableMobileNetV2', out_indices=ALL_OUTPUTS)
     cfg.update(kwargs)
