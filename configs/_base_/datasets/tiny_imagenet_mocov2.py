@@ -1,0 +1,39 @@
+# The built-in tiny ImageNet-layout data (drawn shapes, 64 px), two MoCov2
+# views cropped to 32 px, for CPU runs. Generate it with
+#   python tools/dataset_converters/make_tiny_data.py imagenet \
+#       --out data/tiny_imagenet
+dataset_type = 'CustomDataset'
+data_root = 'data/tiny_imagenet/'
+crop_size = 32
+batch_size = 32
+data_preprocessor = dict(
+    type='SelfSupDataPreprocessor',
+    mean=[123.675, 116.28, 103.53],
+    std=[58.395, 57.12, 57.375],
+    to_rgb=True)
+view_pipeline = [
+    dict(type='RandomResizedCrop', scale=crop_size,
+         crop_ratio_range=(0.3, 1.), backend='pillow'),
+    # hue=0: mmcv 2.1's adjust_hue overflows under numpy 2 for negative
+    # hue factors (np.uint8(-9)); the tiny data does not need hue jitter.
+    dict(type='RandomApply', prob=0.8, transforms=[
+        dict(type='ColorJitter', brightness=0.4, contrast=0.4,
+             saturation=0.4, hue=0.)]),
+    dict(type='RandomGrayscale', prob=0.2, keep_channels=True,
+         channel_weights=(0.114, 0.587, 0.2989)),
+    dict(type='RandomFlip', prob=0.5),
+]
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='MultiView', num_views=2, transforms=[view_pipeline]),
+    dict(type='PackInputs'),
+]
+train_dataloader = dict(
+    batch_size=batch_size,
+    num_workers=0,
+    drop_last=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    collate_fn=dict(type='default_collate'),
+    dataset=dict(type=dataset_type, data_root=data_root,
+                 data_prefix='train', with_label=False,
+                 pipeline=train_pipeline))

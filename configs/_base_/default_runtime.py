@@ -1,0 +1,32 @@
+# Runtime of the self-supervised pretraining configs.
+default_scope = 'mmpretrain'
+custom_imports = dict(imports=['slimmm'], allow_failed_imports=False)
+# Feeds runner.iter to the width sampler (slow start / dynamic sampling /
+# sandwich) before every iteration; resume restores runner.iter, hence the
+# schedule.
+custom_hooks = [dict(type='slimmm.WidthScheduleHook')]
+default_hooks = dict(
+    runtime_info=dict(type='RuntimeInfoHook'),
+    timer=dict(type='IterTimerHook'),
+    logger=dict(type='LoggerHook', interval=50),
+    param_scheduler=dict(type='ParamSchedulerHook'),
+    checkpoint=dict(type='CheckpointHook', interval=10, max_keep_ckpts=3),
+    sampler_seed=dict(type='DistSamplerSeedHook'),
+)
+env_cfg = dict(
+    cudnn_benchmark=False,
+    mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
+    # slimmm.apis.load_config (tools/train.py) switches nccl to gloo on
+    # machines without CUDA (tools/dist_train.sh CONFIG 2 on a CPU box).
+    dist_cfg=dict(backend='nccl'))
+# Sub-networks leave other widths' BN members (and, in slow start, every
+# sub-width-only parameter) without gradient in an iteration.
+model_wrapper_cfg = dict(
+    type='MMDistributedDataParallel', find_unused_parameters=True)
+vis_backends = [dict(type='LocalVisBackend')]
+visualizer = dict(type='UniversalVisualizer', vis_backends=vis_backends)
+log_processor = dict(window_size=10)
+log_level = 'INFO'
+load_from = None
+resume = False
+randomness = dict(seed=0, deterministic=False)
