@@ -74,6 +74,9 @@ def backbone_out_spec(backbone: nn.Module) -> ChannelSpec:
         return spec
     if hasattr(backbone, 'stage_specs') and hasattr(backbone, 'out_indices'):
         return backbone.stage_specs[backbone.out_indices[-1]]
+    # MobileNets list every layer's output spec (stem, blocks, last conv).
+    if hasattr(backbone, 'output_specs') and hasattr(backbone, 'out_indices'):
+        return backbone.output_specs[backbone.out_indices[-1]]
     raise TypeError(
         f'{type(backbone).__name__} exposes no output ChannelSpec '
         '(`out_spec` or `stage_specs` + `out_indices`); give the neck '
