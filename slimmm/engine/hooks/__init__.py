@@ -1,5 +1,10 @@
 """Training hooks."""
+from .calibrate_bn_hook import CalibrateBNHook
 from .gradient_interference_hook import GradientInterferenceHook
+from .width_report_hook import WidthReportHook
 from .width_schedule_hook import WidthScheduleHook
 
-__all__ = ['WidthScheduleHook', 'GradientInterferenceHook']
+__all__ = [
+    'WidthScheduleHook', 'GradientInterferenceHook', 'CalibrateBNHook',
+    'WidthReportHook'
+]

@@ -25,14 +25,16 @@ def rows_from_metrics(metrics: Dict[str, float]) -> List[Dict]:
     return sorted(rows.values(), key=lambda r: -r['width'])
 
 
-def add_complexity(rows: List[Dict], backbone_cfg: Dict,
-                   input_size: int) -> List[Dict]:
+def add_complexity(rows: List[Dict], backbone_cfg: Dict, input_size: int,
+                   num_classes: int = 1000) -> List[Dict]:
     """Add the params / FLOPs of the static network of each row's width
-    (backbone + pooling + the classifier; mmengine's counter)."""
+    (backbone + pooling + linear classifier; mmengine's counter, via
+    :func:`slimmm.analysis.backbone_complexity`)."""
     from slimmm.analysis import backbone_complexity
     cfg = dict(backbone_cfg, init_cfg=None)  # shapes only, no checkpoint
     costs = backbone_complexity(cfg, [r['width'] for r in rows],
-                                input_size=input_size)
+                                input_size=input_size,
+                                num_classes=num_classes)
     for row, cost in zip(rows, costs):
         row['flops'], row['params'] = cost['flops'], cost['params']
     return rows
@@ -47,9 +49,9 @@ class WidthReportHook(Hook):
     new run never overwrites an earlier report.
 
     Args:
-        name (str): File stem, e.g. ``'linear_probe'``.
-        input_size (int): Square input size at which FLOPs are counted
-            (the evaluation crop).
+        name (str, optional): File stem; defaults to the config's file name.
+        input_size (int, optional): Square input size at which FLOPs are
+            counted; defaults to the config's ``crop_size`` (else 224).
         on (Sequence[str]): ``'val'`` and / or ``'test'``: after which
             evaluations to write (val reports are overwritten by later val
             epochs of the same run and keep the last).
@@ -58,14 +60,22 @@ class WidthReportHook(Hook):
 
     priority = 'LOW'
 
-    def __init__(self, name: str = 'per_width', input_size: int = 224,
+    def __init__(self, name: Optional[str] = None,
+                 input_size: Optional[int] = None,
                  on: Sequence[str] = ('val', 'test'),
                  with_complexity: bool = True):
-        self.name, self.input_size = name, int(input_size)
+        self.name, self.input_size = name, input_size
         self.on = tuple(on)
         self.with_complexity = with_complexity
         self._costs: Optional[Dict[float, Dict]] = None
         self.last_paths: Optional[Dict[str, str]] = None
+
+    def before_run(self, runner) -> None:
+        if self.name is None:
+            filename = getattr(runner.cfg, 'filename', None) or 'per_width'
+            self.name = osp.splitext(osp.basename(filename))[0]
+        if self.input_size is None:
+            self.input_size = int(runner.cfg.get('crop_size', 224))
 
     def _report(self, runner, metrics: Optional[Dict], phase: str) -> None:
         rows = rows_from_metrics(metrics or {})
@@ -78,12 +88,15 @@ class WidthReportHook(Hook):
             if self._costs is None:  # the network does not change; once
                 done = add_complexity(
                     [dict(width=r['width']) for r in rows],
-                    runner.cfg.model.backbone, self.input_size)
+                    runner.cfg.model.backbone, self.input_size,
+                    runner.cfg.model.get('num_classes', 1000))
                 self._costs = {r['width']: r for r in done}
-            for row in rows:
-                cost = self._costs.get(row['width'], {})
-                row.update(flops=cost.get('flops'),
-                           params=cost.get('params'))
+            rows = [dict(width=row['width'],
+                         flops=self._costs.get(row['width'], {}).get('flops'),
+                         params=self._costs.get(row['width'],
+                                                {}).get('params'), **{
+                             k: v for k, v in row.items() if k != 'width'})
+                    for row in rows]
         from slimmm.evaluation.reports import write_width_report
         name = f'{self.name}_{phase}'
         paths = write_width_report(rows, runner.log_dir, name,
