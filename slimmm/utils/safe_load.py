@@ -6,6 +6,7 @@ numpy arrays). Rather than ``weights_only=False`` (which runs whatever a
 file contains), allowlist exactly those types.
 """
 import collections
+import pickle
 
 import numpy as np
 import torch
@@ -34,4 +35,21 @@ def allow_mmengine_checkpoint_types() -> None:
         return
     from mmengine.logging.history_buffer import HistoryBuffer
     add([HistoryBuffer, collections.OrderedDict, collections.defaultdict] +
-        _numpy_types())
+        _numpy_types() + [(_history_buffer_getattr, f'{m}.getattr')
+                          for m in ('builtins', '__builtin__')])
+
+
+def _history_buffer_getattr(owner, name: str):
+    """The one ``getattr`` an mmengine checkpoint pickles:
+    ``HistoryBuffer.__getstate__`` stores its statistics methods
+    (``min``, ``max``, ``mean``, ``current``...) as
+    ``getattr(HistoryBuffer, name)``. Anything else is refused, so allowing
+    this global does not open the safe loader to arbitrary attributes."""
+    from mmengine.logging.history_buffer import HistoryBuffer
+    allowed = {'min', 'max', 'mean', 'current'}.union(
+        HistoryBuffer._statistics_methods)  # + methods registered later
+    if owner is HistoryBuffer and name in allowed:
+        return getattr(HistoryBuffer, name)
+    raise pickle.UnpicklingError(
+        f'Refusing getattr({owner!r}, {name!r}) while loading a checkpoint '
+        'safely; only HistoryBuffer statistics methods are allowed.')
