@@ -40,7 +40,9 @@ class ClassifierProbe(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         feature = self.backbone(x)[-1]
-        return self.fc(torch.flatten(self.pool(feature), 1))
+        if feature.dim() == 4:  # a ViT's class token is already (B, C)
+            feature = self.pool(feature)
+        return self.fc(torch.flatten(feature, 1))
 
 
 def widths_to_evaluate(backbone, widths: Optional[Sequence[float]] = None
