@@ -2,9 +2,11 @@
 mmpretrain MobileNetV2(widen_factor=w), gradients, universal mode + BN
 calibration."""
 import copy
+import os.path as osp
 
 import pytest
 import torch
+from mmengine.config import Config
 from mmpretrain.models import MobileNetV2
 from mmpretrain.registry import MODELS
 
@@ -183,3 +185,12 @@ def test_frozen_stages_and_norm_eval():
         assert all(not p.requires_grad for p in module.parameters())
     assert all(p.requires_grad for p in net.layer3.parameters())
     assert not net.layer3[0].conv[0].bn.norms[width_key(1.0)].training
+
+
+def test_config_builds_dspnet_widths():
+    cfg = Config.fromfile(
+        osp.join(osp.dirname(__file__), '../../../configs/backbones/'
+                 'slimmable-mbv2_dspnet-widths.py'))
+    net = MODELS.build(cfg.model.backbone)
+    assert net.widths == DSPNET_WIDTHS
+    assert net.feature_channels(0.5) == [1280]

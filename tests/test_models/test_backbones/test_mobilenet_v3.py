@@ -2,9 +2,11 @@
 1.0 == stock mmpretrain MobileNetV3 (params, keys, outputs), static ==
 slimmable, gradients."""
 import copy
+import os.path as osp
 
 import pytest
 import torch
+from mmengine.config import Config
 from mmpretrain.models import MobileNetV3
 from mmpretrain.registry import MODELS
 
@@ -167,3 +169,12 @@ def test_universal_range_runs_and_exports():
         static = convert_to_static(copy.deepcopy(net), 0.55)
         assert ref.shape[1] == make_divisible(960 * 0.55, 8) == 528
         assert (static(x)[0] - ref).abs().max().item() <= 1e-5
+
+
+def test_config_builds_dspnet_widths():
+    cfg = Config.fromfile(
+        osp.join(osp.dirname(__file__), '../../../configs/backbones/'
+                 'slimmable-mbv3-large_dspnet-widths.py'))
+    net = MODELS.build(cfg.model.backbone)
+    assert net.arch == 'large' and net.widths == DSPNET_WIDTHS
+    assert net.feature_channels(0.625) == [600]

@@ -2,9 +2,11 @@
 slimmable == stock mmpretrain VisionTransformer, universal widths,
 gradients of exactly the active slices."""
 import copy
+import os.path as osp
 
 import pytest
 import torch
+from mmengine.config import Config
 from mmpretrain.models import VisionTransformer
 from mmpretrain.registry import MODELS
 
@@ -178,3 +180,16 @@ def test_backward_reaches_exactly_the_active_slices():
             check(m.bias.grad, slice(0, out_c), name + '.bias')
         elif isinstance(m, SlicedLayerNorm):
             check(m.weight.grad, slice(0, embed), name)
+
+
+@pytest.mark.parametrize('name, embed', [('us-vit-tiny', 192),
+                                         ('us-vit-small', 384)])
+def test_configs_build_universal_vits(name, embed):
+    cfg = Config.fromfile(
+        osp.join(osp.dirname(__file__), '../../../configs/backbones/',
+                 name + '.py'))
+    net = MODELS.build(cfg.model.backbone)
+    assert net.width_space.universal
+    assert (net.width_space.min, net.width_space.max) == (0.25, 1.0)
+    assert net.feature_channels(1.0) == [embed]
+    assert net.feature_channels(0.25) == [embed // 4]
