@@ -14,7 +14,6 @@ scales every channel count (stem, hidden, outputs, SE squeeze and the last
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
-import torch.nn as nn
 
 from ...registry import MODELS
 from ..ops import ChannelSpec, SlimmableConvModule, fixed_channels

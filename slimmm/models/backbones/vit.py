@@ -21,7 +21,7 @@ this rounding is exact (``e = int(D * w)``). Module names equal mmpretrain's
 ``VisionTransformer``, so a width cut out of the network loads into the
 stock one built from :meth:`SlimmableViT.plain_config`.
 """
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import torch
 import torch.nn as nn
