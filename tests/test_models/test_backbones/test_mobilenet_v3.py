@@ -178,3 +178,14 @@ def test_config_builds_dspnet_widths():
     net = MODELS.build(cfg.model.backbone)
     assert net.arch == 'large' and net.widths == DSPNET_WIDTHS
     assert net.feature_channels(0.625) == [600]
+
+
+def test_frozen_stages():
+    net = build(widths=DSPNET_WIDTHS, frozen_stages=3)
+    net.train()
+    for i in range(4):
+        layer = getattr(net, f'layer{i}')
+        assert not layer.training
+        assert not any(p.requires_grad for p in layer.parameters())
+    assert net.layer4.training
+    assert all(p.requires_grad for p in net.layer4.parameters())

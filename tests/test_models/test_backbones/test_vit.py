@@ -193,3 +193,17 @@ def test_configs_build_universal_vits(name, embed):
     assert (net.width_space.min, net.width_space.max) == (0.25, 1.0)
     assert net.feature_channels(1.0) == [embed]
     assert net.feature_channels(0.25) == [embed // 4]
+
+
+def test_frozen_stages():
+    net = build(widths=US3L_WIDTHS, frozen_stages=2)
+    net.train()
+    assert not net.cls_token.requires_grad
+    assert not net.pos_embed.requires_grad
+    assert not any(p.requires_grad for p in net.patch_embed.parameters())
+    assert not any(p.requires_grad for p in net.layers.parameters())
+    assert not any(p.requires_grad for p in net.ln1.parameters())
+    partly = build(widths=US3L_WIDTHS, frozen_stages=1)
+    assert all(p.requires_grad for p in partly.layers[1].parameters())
+    with pytest.raises(ValueError, match='frozen_stages'):
+        build(widths=US3L_WIDTHS, frozen_stages=3)
