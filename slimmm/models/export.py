@@ -137,7 +137,8 @@ def export_width(backbone: BaseSlimmableBackbone, width: float,
 
 def load_slimmable_backbone(checkpoint: str,
                             config: Optional[Union[str, Config]] = None,
-                            prefix: str = 'backbone.'):
+                            prefix: str = 'backbone.',
+                            cfg_options: Optional[Dict] = None):
     """Build the slimmable backbone of ``checkpoint`` and load it strictly.
 
     Args:
@@ -147,6 +148,7 @@ def load_slimmable_backbone(checkpoint: str,
             it, the config text mmengine's Runner stores in
             ``meta['cfg']`` is used.
         prefix: Where the backbone lives in the checkpoint's state dict.
+        cfg_options: Overrides merged into the config (``--cfg-options``).
 
     Returns:
         tuple: ``(backbone, backbone_cfg)``.
@@ -162,6 +164,8 @@ def load_slimmable_backbone(checkpoint: str,
         config = Config.fromstring(cfg_text, '.py')
     elif isinstance(config, str):
         config = Config.fromfile(config)
+    if cfg_options:
+        config.merge_from_dict(cfg_options)
     backbone_cfg = backbone_cfg_of(config)
     backbone = build_backbone(backbone_cfg, width=None)
     state = strip_prefix(state_dict_of(ckpt), prefix, source=checkpoint)

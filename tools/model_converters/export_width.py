@@ -17,6 +17,8 @@ of training images) is required to recalibrate them at the exported width.
 import argparse
 import os.path as osp
 
+from mmengine.config import DictAction
+
 import slimmm  # noqa: F401  (registries, safe checkpoint loading)
 from slimmm.models.export import (calibrate_backbone, export_width,
                                   load_slimmable_backbone, save_exported)
@@ -41,6 +43,9 @@ def parse_args():
     parser.add_argument('--calib-batch-size', type=int, default=32)
     parser.add_argument('--calib-size', type=int, default=224,
                         help='image size of the calibration batches')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config entries, e.g. '
+                        'model.backbone.depth=18')
     parser.add_argument('--force', action='store_true',
                         help='overwrite --out if it exists')
     return parser.parse_args()
@@ -52,7 +57,7 @@ def main():
         raise SystemExit(f'{args.out} exists; choose another --out or pass '
                          '--force to overwrite it.')
     backbone, backbone_cfg = load_slimmable_backbone(
-        args.checkpoint, args.config, args.prefix)
+        args.checkpoint, args.config, args.prefix, args.cfg_options)
     width = backbone.check_width(args.width)  # fail before any compute
     if backbone.width_space.universal:
         if not args.calib_data:
