@@ -1,0 +1,283 @@
+"""Checks run before any detection fine-tuning starts.
+
+A transfer benchmark spends hours per width; a wrong checkpoint, width or
+dataset path should fail in seconds with a message that names the file and
+the fix, not after the first epoch (or, worse, train from a random init).
+"""
+import json
+import os
+import os.path as osp
+import re
+from typing import Any, Dict, Iterator, List, Optional, Sequence
+from xml.etree import ElementTree as ET
+
+from mmengine.config import Config
+
+_NORM_KEY = re.compile(r'(?:^|\.)norms\.([0-9]+(?:_[0-9]+)?)\.')
+TINY_DATA_HINT = ('python tools/dataset_converters/make_tiny_data.py '
+                  '{kind} --out {root}')
+
+
+class TransferInputError(ValueError):
+    """Bad input to a transfer benchmark (raised before training)."""
+
+
+# ---- config walking -----------------------------------------------------
+def iter_dataset_cfgs(node: Any) -> Iterator[Dict]:
+    """Leaf dataset configs (through Concat / Repeat / ClassBalanced)."""
+    if not isinstance(node, dict):
+        return
+    if 'datasets' in node:
+        for child in node['datasets']:
+            yield from iter_dataset_cfgs(child)
+    elif isinstance(node.get('dataset'), dict):
+        yield from iter_dataset_cfgs(node['dataset'])
+    elif 'type' in node:
+        yield node
+
+
+def dataloader_datasets(cfg: Config) -> List[Dict]:
+    out = []
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        loader = cfg.get(key)
+        if isinstance(loader, dict):
+            out.extend(iter_dataset_cfgs(loader.get('dataset')))
+    return out
+
+
+def redirect_data_root(cfg: Config, root: str) -> Config:
+    """Point every dataset and evaluator of ``cfg`` at ``root``.
+
+    ``data_root`` is copied into the dataset dicts (and prefixed onto the
+    evaluators' ``ann_file``) when a config file is read, so overriding the
+    top-level ``data_root`` afterwards changes nothing; this rewrites all of
+    them.
+    """
+    old = cfg.get('data_root')
+    root = root if root.endswith('/') else root + '/'
+
+    def rewrite(node):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == 'data_root' and isinstance(value, str):
+                    node[key] = root
+                elif (key == 'ann_file' and isinstance(value, str) and old
+                      and value.startswith(old)):
+                    node[key] = root + value[len(old):]
+                else:
+                    rewrite(value)
+        elif isinstance(node, list):
+            for value in node:
+                rewrite(value)
+
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader',
+                'val_evaluator', 'test_evaluator'):
+        if cfg.get(key) is not None:
+            rewrite(cfg[key])
+    cfg.data_root = root
+    return cfg
+
+
+# ---- checkpoint ---------------------------------------------------------
+def checkpoint_widths(state_dict: Dict) -> Optional[List[float]]:
+    """Widths of a switchable-BN checkpoint (from its ``norms.<w>`` keys),
+    widest first; None when it has no switchable BN (universal or plain)."""
+    keys = {m.group(1) for k in state_dict for m in [_NORM_KEY.search(k)]
+            if m}
+    if not keys:
+        return None
+    return sorted((float(k.replace('_', '.')) for k in keys), reverse=True)
+
+
+def check_checkpoint(path: str, backbone_cfg: Dict,
+                     widths: Optional[Sequence[float]] = None) -> Dict:
+    """The checkpoint exists, holds a backbone of this architecture, and
+    was trained with every width of ``widths`` (default: the config's
+    ``width``) among its widths.
+
+    Returns:
+        dict: ``{'widths': [...] or None, 'num_tensors': int}``.
+    """
+    from slimmm.models.export import build_backbone
+    from slimmm.utils.checkpoint import (load_state_dict_strict,
+                                         read_checkpoint, state_dict_of,
+                                         strip_prefix)
+    if not path:
+        raise TransferInputError(
+            'No pretrained checkpoint given: pass --checkpoint PATH (the '
+            'slimmable checkpoint written by pretraining).')
+    if not osp.isfile(path):
+        raise TransferInputError(
+            f'Checkpoint {path!r} does not exist. Pass --checkpoint with the '
+            '.pth file written by the slimmable pretraining (tools/train.py '
+            'writes work_dirs/<config>/epoch_N.pth).')
+    try:
+        raw = read_checkpoint(path)
+    except Exception as e:  # unreadable / not a torch file
+        raise TransferInputError(
+            f'Checkpoint {path!r} cannot be read ({type(e).__name__}: {e}). '
+            'Pass a .pth file saved by torch / mmengine.') from e
+    prefix = (backbone_cfg.get('init_cfg') or {}).get('prefix', 'backbone.')
+    try:
+        state = strip_prefix(state_dict_of(raw), prefix, source=path)
+    except KeyError as e:
+        raise TransferInputError(str(e).strip('"')) from e
+    if widths is None:
+        widths = [backbone_cfg['width']] if backbone_cfg.get(
+            'width') is not None else []
+    found = checkpoint_widths(state)
+    for width in widths:
+        if found is not None and not any(
+                abs(float(width) - w) < 1e-9 for w in found):
+            raise TransferInputError(
+                f'Width {width} is not one of the widths {found} that '
+                f'{path!r} was trained with. Choose --widths among {found} '
+                '(or pretrain with that width).')
+    cfg = dict(backbone_cfg, init_cfg=None)
+    if found is not None and cfg.get('widths') is not None and sorted(
+            cfg['widths']) != sorted(found):
+        raise TransferInputError(
+            f'The config builds the backbone with widths {cfg["widths"]} '
+            f'but {path!r} holds widths {found}. Set '
+            f'model.backbone.widths={found} (--cfg-options) to match the '
+            'checkpoint.')
+    try:
+        slimmable = build_backbone(cfg, width=None)
+        load_state_dict_strict(slimmable, state, source=path)
+    except ValueError as e:
+        raise TransferInputError(
+            f'{e}\n  Fix: pass a checkpoint of {backbone_cfg.get("type")} '
+            f'(depth {backbone_cfg.get("depth", "-")}) or change '
+            'model.backbone to the architecture it was trained with.') from e
+    return dict(widths=found, num_tensors=len(state))
+
+
+# ---- datasets -----------------------------------------------------------
+def _join(root: Optional[str], path: str) -> str:
+    return path if (not root or osp.isabs(path)) else osp.join(root, path)
+
+
+def _check_root(root: str, kind: str) -> None:
+    if not osp.isdir(root):
+        raise TransferInputError(
+            f'Dataset root {root!r} does not exist. Point data_root at the '
+            f'{kind} dataset (see README, "Detection transfer"), or create '
+            'the tiny one: ' + TINY_DATA_HINT.format(
+                kind=kind.lower(), root=osp.dirname(root.rstrip('/'))
+                if kind == 'VOC' else root))
+    if not os.listdir(root):
+        raise TransferInputError(
+            f'Dataset root {root!r} is empty. Put the {kind} data there or '
+            'generate the tiny one: ' + TINY_DATA_HINT.format(
+                kind=kind.lower(), root=root))
+
+
+def check_coco_annotation(ann_file: str, img_dir: Optional[str] = None
+                          ) -> Dict:
+    """A COCO instances JSON that loads and has images, annotations and
+    categories (and, if given, an image folder that is not empty)."""
+    if not osp.isfile(ann_file):
+        raise TransferInputError(
+            f'COCO annotation file {ann_file!r} does not exist. Expected '
+            '<data_root>/annotations/instances_{train,val}2017.json.')
+    try:
+        with open(ann_file) as f:
+            content = json.load(f)
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise TransferInputError(
+            f'COCO annotation file {ann_file!r} is not valid JSON ({e}). '
+            'Re-download / regenerate it.') from e
+    missing = [k for k in ('images', 'annotations', 'categories')
+               if not isinstance(content, dict) or
+               not isinstance(content.get(k), list)]
+    if missing:
+        raise TransferInputError(
+            f'COCO annotation file {ann_file!r} lacks the list(s) {missing}; '
+            'an instances_*.json file has "images", "annotations" and '
+            '"categories".')
+    if not content['images']:
+        raise TransferInputError(f'{ann_file!r} lists no images.')
+    for ann in content['annotations'][:1000]:
+        bad = [k for k in ('image_id', 'category_id', 'bbox') if k not in ann]
+        if bad:
+            raise TransferInputError(
+                f'Annotation {ann.get("id")} in {ann_file!r} lacks {bad}.')
+    if img_dir is not None and (not osp.isdir(img_dir)
+                                or not os.listdir(img_dir)):
+        raise TransferInputError(
+            f'Image folder {img_dir!r} (for {ann_file!r}) is missing or '
+            'empty.')
+    return dict(num_images=len(content['images']),
+                num_annotations=len(content['annotations']))
+
+
+def check_voc_split(data_root: str, ann_file: str, sub_data_root: str,
+                    max_parsed: int = 200) -> Dict:
+    """An ImageSets list whose images and XML annotations exist (a sample of
+    the XML files is parsed)."""
+    if not osp.isfile(ann_file):
+        raise TransferInputError(
+            f'VOC image list {ann_file!r} does not exist. Expected '
+            '<data_root>/VOC2007/ImageSets/Main/{trainval,test}.txt and '
+            '<data_root>/VOC2012/ImageSets/Main/trainval.txt.')
+    with open(ann_file) as f:
+        ids = [line.strip() for line in f if line.strip()]
+    if not ids:
+        raise TransferInputError(f'VOC image list {ann_file!r} is empty.')
+    step = max(1, len(ids) // max_parsed)
+    for index, image_id in enumerate(ids):
+        xml = osp.join(sub_data_root, 'Annotations', f'{image_id}.xml')
+        if not osp.isfile(xml):
+            raise TransferInputError(
+                f'{ann_file!r} lists {image_id!r} but {xml!r} does not '
+                'exist.')
+        if index % step == 0:
+            try:
+                ET.parse(xml)
+            except ET.ParseError as e:
+                raise TransferInputError(
+                    f'VOC annotation {xml!r} is malformed XML ({e}). '
+                    'Re-download / regenerate it.') from e
+    return dict(num_images=len(ids))
+
+
+def check_datasets(cfg: Config) -> List[Dict]:
+    """Check every dataset of the train / val / test dataloaders."""
+    reports, seen = [], set()
+    for ds in dataloader_datasets(cfg):
+        kind = ds.get('type', '')
+        root = ds.get('data_root') or ''
+        ann = _join(root, ds.get('ann_file', ''))
+        if (kind, ann) in seen:
+            continue
+        seen.add((kind, ann))
+        if 'Coco' in kind:
+            _check_root(root, 'COCO')
+            img = (ds.get('data_prefix') or {}).get('img')
+            reports.append(check_coco_annotation(
+                ann, _join(root, img) if img else None))
+        elif 'VOC' in kind or 'XML' in kind:
+            _check_root(root, 'VOC')
+            sub = _join(root, (ds.get('data_prefix') or {}).get(
+                'sub_data_root', ''))
+            reports.append(check_voc_split(root, ann, sub))
+    for key in ('val_evaluator', 'test_evaluator'):
+        evaluator = cfg.get(key)
+        for ev in (evaluator if isinstance(evaluator, list) else [evaluator]):
+            if isinstance(ev, dict) and ev.get('ann_file') and \
+                    not osp.isfile(ev['ann_file']):
+                raise TransferInputError(
+                    f'{key}.ann_file {ev["ann_file"]!r} does not exist; it '
+                    'must be the val annotation file of the dataset.')
+    return reports
+
+
+def check_transfer_inputs(cfgs: Sequence[Config],
+                          checkpoint: Optional[str]) -> None:
+    """All checks for the per-width configs of one benchmark (run before
+    any training): the checkpoint against every width, then the datasets.
+    (A neck typed for another width already failed in ``load_config``.)"""
+    widths = [cfg.model.backbone.get('width') for cfg in cfgs]
+    check_checkpoint(checkpoint, dict(cfgs[0].model.backbone),
+                     [w for w in widths if w is not None])
+    check_datasets(cfgs[0])
