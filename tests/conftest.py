@@ -7,7 +7,11 @@ import torch
 
 import slimmm  # noqa: F401
 
-torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+# One intra-op thread: the suite starts several processes at once (gloo
+# ranks, tool subprocesses) and oversubscribed OpenMP threads spin-wait,
+# turning millisecond forwards into seconds on a 2-core machine.
+os.environ.setdefault('OMP_NUM_THREADS', '1')
+torch.set_num_threads(1)
 
 
 @pytest.fixture(scope='session')

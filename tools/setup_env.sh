@@ -37,8 +37,10 @@ fi
 
 # 4. the rest of the runtime and test requirements, then slimmm itself.
 $PIP install -q -r requirements/runtime.txt -r requirements/tests.txt
-if ! have "import slimmm, os; \
-assert os.path.samefile(os.path.dirname(slimmm.__file__), 'slimmm')"; then
+# Checked from / so that the repo's own folder on sys.path does not count.
+if ! (cd / && "$PY" -c "import slimmm, os, sys; \
+assert os.path.samefile(os.path.dirname(slimmm.__file__), sys.argv[1])" \
+    "$PWD/slimmm") >/dev/null 2>&1; then
   $PIP install -q --no-build-isolation --no-deps -e .
 fi
 "$PY" -c "import torch, mmcv, mmdet, mmpretrain, mmengine, slimmm; \
