@@ -12,6 +12,7 @@ from mmengine.runner import Runner
 
 import slimmm  # noqa: F401
 from slimmm.apis import load_config
+from slimmm.apis.cpu_dist import init_cpu_distributed
 
 
 def parse_args():
@@ -35,6 +36,7 @@ def main():
         raise FileNotFoundError(f'Checkpoint {args.checkpoint!r} not found.')
     cfg = load_config(args.config, args.cfg_options)
     cfg.launcher = args.launcher
+    init_cpu_distributed(args.launcher)  # gloo when there is no GPU
     cfg.load_from = args.checkpoint
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir

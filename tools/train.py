@@ -12,6 +12,7 @@ from mmengine.runner import Runner
 
 import slimmm  # noqa: F401  (registries, safe checkpoint loading)
 from slimmm.apis import load_config
+from slimmm.apis.cpu_dist import init_cpu_distributed
 
 
 def parse_args():
@@ -39,6 +40,7 @@ def main():
     args = parse_args()
     cfg = load_config(args.config, args.cfg_options)
     cfg.launcher = args.launcher
+    init_cpu_distributed(args.launcher)  # gloo when there is no GPU
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir') is None:

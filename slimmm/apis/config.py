@@ -12,7 +12,7 @@ def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
         cfg.merge_from_dict(cfg_options)
     from .derive import derive_from_width
     derive_from_width(cfg)
-    from .sync_bn import fallback_sync_bn_without_gpu
+    from .cpu_dist import fallback_sync_bn_without_gpu
     fallback_sync_bn_without_gpu(cfg)
     resolve_dist_backend(cfg)
     return cfg

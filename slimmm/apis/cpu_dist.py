@@ -1,4 +1,11 @@
-"""SyncBN where it cannot run: multi-process CPU (gloo) launches.
+"""Distributed runs on machines without GPUs (gloo on CPU), and SyncBN
+where it cannot run.
+
+``tools/dist_train.sh`` on a CPU machine (the project's distributed smoke
+test) needs three things mmengine 0.10.7 assumes a GPU for: opening the
+process group (:func:`init_cpu_distributed`), a DDP wrapper without
+``device_ids`` (:class:`CPUDistributedDataParallel`), and BN instead of
+SyncBN (:func:`fallback_sync_bn_without_gpu`).
 
 The detection recipes use SyncBN, as the papers do (statistics over the
 whole multi-GPU batch). Two cases have no synchronisation to do:
@@ -17,6 +24,8 @@ from typing import Any
 import torch
 from mmengine.config import Config
 from mmengine.logging import print_log
+from mmengine.model import MMDistributedDataParallel
+from mmengine.registry import MODEL_WRAPPERS
 
 _SYNC_TYPES = ('SyncBN', 'MMSyncBN', 'TorchSyncBN')
 
@@ -35,9 +44,25 @@ def _replace_sync_bn(node: Any) -> int:
     return count
 
 
+@MODEL_WRAPPERS.register_module()
+class CPUDistributedDataParallel(MMDistributedDataParallel):
+    """mmengine's DDP wrapper, minus ``device_ids`` for a model on CPU.
+
+    The Runner always passes ``device_ids=[LOCAL_RANK]``, which torch's DDP
+    rejects for CPU modules; on GPUs this class behaves as its parent.
+    """
+
+    def __init__(self, module, device_ids=None, **kwargs):
+        params = list(module.parameters())
+        if params and params[0].device.type == 'cpu':
+            device_ids = None
+        super().__init__(module=module, device_ids=device_ids, **kwargs)
+
+
 def fallback_sync_bn_without_gpu(cfg: Config) -> int:
-    """Turn SyncBN into BN in ``cfg`` when this is one of several processes
-    (``WORLD_SIZE > 1``) and no GPU is available.
+    """When this is one of several processes (``WORLD_SIZE > 1``) and no
+    GPU is available: turn SyncBN into BN in ``cfg`` and use
+    :class:`CPUDistributedDataParallel` as the model wrapper.
 
     Returns:
         int: Number of norm configs changed (0 when nothing had to change).
@@ -50,6 +75,13 @@ def fallback_sync_bn_without_gpu(cfg: Config) -> int:
     if cfg.get('sync_bn') is not None:
         cfg.sync_bn = None
         count += 1
+    wrapper = cfg.get('model_wrapper_cfg')
+    if wrapper is None or wrapper.get('type') in (
+            None, 'MMDistributedDataParallel'):
+        cfg.model_wrapper_cfg = dict(
+            wrapper or {}, type='CPUDistributedDataParallel',
+            broadcast_buffers=False,
+            find_unused_parameters=cfg.get('find_unused_parameters', False))
     if count:
         print_log(
             f'SyncBN -> BN in {count} norm configs: {world_size} processes '
@@ -58,3 +90,28 @@ def fallback_sync_bn_without_gpu(cfg: Config) -> int:
             'config runs unchanged with SyncBN.',
             logger='current', level=30)
     return count
+
+
+def init_cpu_distributed(launcher: str) -> bool:
+    """Open the gloo process group of a ``torchrun`` launch on a machine
+    without GPUs, before the Runner does.
+
+    mmengine's ``init_dist`` for the ``pytorch`` launcher calls
+    ``torch.cuda.set_device`` first, which fails without a GPU driver; the
+    Runner skips its own initialisation when a process group exists. On
+    GPU machines (or single-process runs) this does nothing.
+
+    Returns:
+        bool: Whether a process group was opened here.
+    """
+    import torch.distributed as dist
+    if (launcher != 'pytorch' or torch.cuda.is_available()
+            or not dist.is_available() or dist.is_initialized()
+            or 'RANK' not in os.environ):
+        return False
+    dist.init_process_group(backend='gloo',
+                            rank=int(os.environ['RANK']),
+                            world_size=int(os.environ['WORLD_SIZE']))
+    print_log(f'No GPU: rank {dist.get_rank()}/{dist.get_world_size()} '
+              'joined a gloo process group on CPU.', logger='current')
+    return True

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The README's first command: install (idempotent), then the main job on
+# the built-in tiny data, CPU only, about ten minutes:
+# tiny data -> SlimCLR-MoCov2 pretraining of a slimmable ResNet-18 ->
+# switchable linear probe per width -> Mask R-CNN per width on tiny COCO ->
+# work_dirs/main_job/main_job_results.{md,csv,png}.
+# A rerun skips the steps whose outputs exist.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash tools/setup_env.sh
+PY=${PYTHON:-python3}
+"$PY" tools/benchmarks/main_job.py "$@"
