@@ -9,6 +9,7 @@ FLOPs are mmengine's count (multiply-accumulates of conv and linear layers,
 ``get_model_complexity_info``, without its activation count, which would
 trace the network a second time), taken in eval mode.
 """
+import json
 from typing import Dict, List, Mapping, Optional, Sequence
 
 import torch
@@ -76,7 +77,8 @@ def _last_channels(backbone, static: nn.Module, width: float,
 def backbone_complexity(backbone_cfg: Mapping,
                         widths: Optional[Sequence[float]] = None,
                         input_size: int = 224,
-                        num_classes: int = 1000) -> List[Dict]:
+                        num_classes: int = 1000,
+                        cache: Optional[Dict] = None) -> List[Dict]:
     """Params and FLOPs of the plain network of each width.
 
     Args:
@@ -84,6 +86,8 @@ def backbone_complexity(backbone_cfg: Mapping,
         widths: Widths to measure; defaults to :func:`widths_to_evaluate`.
         input_size: Square input resolution.
         num_classes: Outputs of the linear classifier added on top.
+        cache: A dict shared between calls: a width of an architecture
+            already measured (whatever its width list) is not traced again.
 
     Returns:
         list[dict]: ``{'width', 'params', 'flops'}`` per width, in the order
@@ -95,7 +99,11 @@ def backbone_complexity(backbone_cfg: Mapping,
         widths = [fixed]
     backbone.eval()
     rows = []
+    arch = _architecture_key(backbone_cfg, input_size, num_classes)
     for width in widths_to_evaluate(backbone, widths):
+        if cache is not None and (arch, width) in cache:
+            rows.append(dict(cache[arch, width]))
+            continue
         static = static_at(backbone, width).eval()
         channels = _last_channels(backbone, static, width, input_size)
         probe = ClassifierProbe(static, channels, num_classes).eval()
@@ -108,7 +116,22 @@ def backbone_complexity(backbone_cfg: Mapping,
         rows.append(
             dict(width=float(width), params=int(parameter_count(probe)['']),
                  flops=int(flops.total())))
+        if cache is not None:
+            cache[arch, width] = dict(rows[-1])
     return rows
+
+
+# Arguments that do not change the network of one width.
+_NOT_ARCHITECTURE = ('widths', 'width_range', 'width', 'init_cfg', 'norm_cfg',
+                     'norm_eval', 'frozen_stages', 'zero_init_residual')
+
+
+def _architecture_key(backbone_cfg: Mapping, input_size: int,
+                      num_classes: int) -> str:
+    arch = {k: v for k, v in backbone_cfg.items()
+            if k not in _NOT_ARCHITECTURE}
+    return json.dumps([arch, input_size, num_classes], sort_keys=True,
+                      default=str)
 
 
 def complexity_table(rows: Sequence[Mapping], title: Optional[str] = None
