@@ -23,8 +23,7 @@ from typing import Dict, List, Optional, Sequence, Union
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from mmengine.dist import all_gather, get_world_size
-from mmpretrain.models.utils import batch_shuffle_ddp, batch_unshuffle_ddp
+from mmengine.dist import all_gather, broadcast, get_rank, get_world_size
 
 from ...registry import MODELS
 from ..losses import (contrastive_logits, info_nce, online_distillation,
@@ -139,15 +138,42 @@ class SlimCLRMoCoV2(BaseSlimmableSelfSupervisor):
         self.queue_ptr[0] = (ptr + keys.shape[0]) % self.queue_len
 
     @torch.no_grad()
+    def shuffle_across_ranks(self, view: torch.Tensor):
+        """MoCo's shuffling BN: this rank's slice of a permutation of the
+        global key batch. The permutation is drawn from a generator seeded
+        by the iteration (like the width sampler), so a resumed run
+        shuffles exactly as an uninterrupted one.
+
+        Returns:
+            tuple: The shuffled local batch and the global inverse
+            permutation.
+        """
+        gathered = torch.cat(all_gather(view.contiguous()))
+        generator = torch.Generator().manual_seed(
+            self.width_sampler.seed * 1_000_003 + self.progress()[0])
+        order = torch.randperm(gathered.shape[0], generator=generator).to(
+            view.device)
+        broadcast(order, src=0)  # every rank uses rank 0's permutation
+        mine = order.view(get_world_size(), -1)[get_rank()]
+        return gathered[mine], torch.argsort(order)
+
+    @staticmethod
+    @torch.no_grad()
+    def unshuffle_across_ranks(keys: torch.Tensor,
+                               inverse: torch.Tensor) -> torch.Tensor:
+        gathered = torch.cat(all_gather(keys.contiguous()))
+        return gathered[inverse.view(get_world_size(), -1)[get_rank()]]
+
+    @torch.no_grad()
     def momentum_keys(self, view: torch.Tensor) -> torch.Tensor:
         """``z_xi_w1`` of view 2, normalised (momentum update first)."""
         self.target.update_parameters(
             nn.Sequential(self.backbone, self.neck))
         if self.shuffle_bn:
-            view, unshuffle = batch_shuffle_ddp(view)
+            view, inverse = self.shuffle_across_ranks(view)
         keys = F.normalize(self.target(view)[0], dim=1)
         if self.shuffle_bn:
-            keys = batch_unshuffle_ddp(keys, unshuffle)
+            keys = self.unshuffle_across_ranks(keys, inverse)
         return keys
 
     def loss(self, inputs: List[torch.Tensor], data_samples=None,
