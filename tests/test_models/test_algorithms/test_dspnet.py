@@ -104,3 +104,19 @@ def test_target_is_full_network_and_ema_starts_at_0996():
         target_backbone = model.target_net.module[0]
         assert [getattr(s, 'active_blocks', len(s))
                 for s in target_backbone.stages] == [3, 4, 6, 3]
+
+
+def test_tiny_config_loss_decreases(tiny_imagenet, tmp_path):
+    from test_us3l import _train_tiny
+    hub = _train_tiny('configs/dspnet/dspnet_slimmable-r18_1xb32-tiny.py',
+                      tiny_imagenet['root'], tmp_path, **{
+                          'train_cfg.max_epochs': 3,
+                          'param_scheduler.1.T_max': 2,
+                          'param_scheduler.1.end': 3,
+                          'model.sampler.warmup': 1 / 3
+                      })
+    loss = hub.get_scalar('train/loss').data[0]
+    subnets = hub.get_scalar('train/n_subnets').data[0]
+    assert list(subnets) == [1] * 12 + [4] * 24  # warm-up: full only
+    per_network = loss / subnets  # Eq. 5 term per sampled network
+    assert per_network[-3:].mean() < per_network[:3].mean() - 0.5

@@ -1,12 +1,15 @@
 """US3L (Cao et al., CVPR 2023): dynamic sampling, Eq. 3 loss, tiny run."""
 import copy
 import math
+from pathlib import Path
 
 import pytest
 import torch
 import torch.nn.functional as F
 
 from slimmm.models.algorithms import US3L, SubNet
+
+REPO = Path(__file__).resolve().parents[3]
 
 
 def _model(sampler=None, hid=16, dim=8):
@@ -110,3 +113,37 @@ def test_loss_equals_hand_computed_infonce_plus_mse():
 def test_two_views_required():
     with pytest.raises(ValueError, match='two views'):
         _model().loss([torch.randn(2, 3, 32, 32)], None)
+
+
+def _train_tiny(config, data_root, work_dir, **options):
+    """Run a tiny config through the stock Runner; returns its message hub
+    (the logged scalars of every iteration)."""
+    from mmengine.runner import Runner
+
+    from slimmm.apis import load_config
+    cfg = load_config(str(REPO / config), cfg_options={
+        'train_dataloader.dataset.data_root': data_root,
+        'work_dir': str(work_dir),
+        'default_hooks.logger.interval': 1000,
+        **options
+    })
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    return runner.message_hub
+
+
+def test_tiny_config_loss_decreases(tiny_imagenet, tmp_path):
+    hub = _train_tiny('configs/us3l/us3l_us-r18_1xb32-tiny.py',
+                      tiny_imagenet['root'], tmp_path, **{
+                          'train_cfg.max_epochs': 4,
+                          'param_scheduler.0.T_max': 4,
+                          'param_scheduler.0.end': 4
+                      })
+    base = hub.get_scalar('train/loss_base').data[0]
+    widths = hub.get_scalar('train/n_subnets').data[0]
+    assert len(base) == 4 * 12
+    # dynamic sampling: the largest network alone for the first quarter
+    assert list(widths[:12]) == [1] * 12 and list(widths[12:]) == [3] * 36
+    assert base[-3:].mean() < base[:3].mean() - 0.1
+    distill = hub.get_scalar('train/loss_distill').data[0]
+    assert distill[-3:].mean() < distill[:3].mean()
