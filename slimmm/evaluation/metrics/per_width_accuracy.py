@@ -44,7 +44,7 @@ class PerWidthAccuracy(BaseMetric):
             prefix); kept for BaseMetric compatibility.
     """
 
-    default_prefix: Optional[str] = None
+    default_prefix: Optional[str] = ''  # keys start with the width
 
     def __init__(self, topk: Sequence[int] = (1, 5),
                  collect_device: str = 'cpu',
