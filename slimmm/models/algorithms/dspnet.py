@@ -26,7 +26,8 @@ class DSPNet(BaseSlimmableSelfSupervisor):
     smallest in width *and* depth) predicts them through the predictor
     ``q_chi``, and the loss is Eq. 5 symmetrised over the views::
 
-        L = sum_i ||q(z_theta_i(v)) - z'(v')||^2 + ||q(z_theta_i(v')) - z'(v)||^2
+        L = sum_i ||q(z_theta_i(v)) - z'(v')||^2
+                + ||q(z_theta_i(v')) - z'(v)||^2
 
     with L2-normalised vectors (Eq. 4). The projector's first linear layer
     has a slimmable input (it follows the sub-network's output width); the

@@ -34,8 +34,9 @@ class US3L(BaseSlimmableSelfSupervisor):
     ``dynamic_sampling``: only the largest network for the first quarter,
     then largest + smallest + one random width with the smallest going
     0.75 -> 0.5 -> 0.25, i.e. 2.5 T forwards over T iterations (Eq. 12).
-    Group regularization (Eq. 4-5) is an optimizer concern:
-    ``optim_wrapper.constructor='slimmm.GroupRegularizationOptimWrapperConstructor'``.
+    Group regularization (Eq. 4-5) is an optimizer concern: set
+    ``optim_wrapper.constructor`` to
+    ``'slimmm.GroupRegularizationOptimWrapperConstructor'``.
 
     Args:
         backbone (dict): Universally slimmable backbone
