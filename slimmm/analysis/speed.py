@@ -14,6 +14,9 @@ from .complexity import widths_to_evaluate
 
 def _step(model: nn.Module, x: torch.Tensor, backward: bool) -> None:
     if backward:
+        # As in training: fresh gradients every step (the slimmable net's
+        # gradients have the full-width shape, part of what slimming costs).
+        model.zero_grad(set_to_none=True)
         out = model(x)
         sum(o.float().mean() for o in out).backward()
     else:
