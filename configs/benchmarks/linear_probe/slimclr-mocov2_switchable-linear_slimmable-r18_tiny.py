@@ -16,7 +16,7 @@ model = dict(backbone=dict(depth=18), num_classes={{_base_.num_classes}},
 max_epochs = 10
 # lr 60 is tuned for ImageNet batch 1024 and MoCo's feature scale; the tiny
 # batch of 32 on briefly pretrained features needs a far smaller step.
-optim_wrapper = dict(optimizer=dict(lr=0.5))
+optim_wrapper = dict(optimizer=dict(lr=0.05))
 param_scheduler = dict(milestones=[int(max_epochs * 0.6),
                                    int(max_epochs * 0.8)])
 train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)

@@ -1,0 +1,110 @@
+"""End to end: tiny SlimCLR-MoCov2 pretraining -> switchable linear probe
+(the shipped tiny configs, real mmengine Runner) -> per-width table, CSV and
+plot; then tools-style evaluation of the trained probe."""
+import csv
+import glob
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.runner import Runner
+
+from slimmm.apis import load_config
+from slimmm.utils.checkpoint import read_checkpoint, state_dict_of
+
+PRETRAIN = 'configs/slimclr/slimclr-mocov2_slimmable-r18_1xb32-tiny.py'
+PROBE = ('configs/benchmarks/linear_probe/'
+         'slimclr-mocov2_switchable-linear_slimmable-r18_tiny.py')
+WIDTHS = [1.0, 0.75, 0.5, 0.25]
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+def data_options(root):
+    root = root.rstrip('/') + '/'
+    return {f'{split}_dataloader.dataset.data_root': root
+            for split in ('train', 'val', 'test')}
+
+
+@pytest.fixture(scope='module')
+def probe_run(tiny_imagenet, tmp_path_factory):
+    torch.manual_seed(0)
+    work = tmp_path_factory.mktemp('e2e')
+    # A dozen pretraining iterations (one epoch of the tiny config).
+    pre = load_config(osp.join(ROOT, PRETRAIN), {
+        'train_dataloader.dataset.data_root': tiny_imagenet['root'] + '/',
+        'train_cfg.max_epochs': 1, 'default_hooks.checkpoint.interval': 1,
+        'log_level': 'WARNING'})
+    pre.work_dir = str(work / 'pretrain')
+    Runner.from_cfg(pre).train()
+    checkpoint = str(work / 'pretrain' / 'epoch_1.pth')
+
+    options = dict(data_options(tiny_imagenet['root']),
+                   log_level='WARNING', train_cfg=dict(max_epochs=4,
+                                                       val_interval=4))
+    options['model.backbone.init_cfg.checkpoint'] = checkpoint
+    options['default_hooks.checkpoint.interval'] = 4
+    cfg = load_config(osp.join(ROOT, PROBE), options)
+    cfg.work_dir = str(work / 'probe')
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    metrics = runner.val_loop.run()  # the hook writes its _val report
+    return dict(runner=runner, metrics=metrics, pretrain=checkpoint,
+                work=work)
+
+
+@pytest.mark.slow
+def test_probe_writes_per_width_report(probe_run):
+    metrics = probe_run['metrics']
+    for w in WIDTHS:
+        for k in (1, 5):
+            assert 0 <= metrics[f'width_{w!r}/accuracy/top{k}'] <= 100
+    log_dir = probe_run['runner'].log_dir
+    stem = osp.join(log_dir, osp.splitext(osp.basename(PROBE))[0] + '_val')
+    for ext in ('.md', '.csv', '.png'):
+        assert osp.getsize(stem + ext) > 0
+    with open(stem + '.csv') as f:
+        rows = list(csv.DictReader(f))
+    assert [float(r['width']) for r in rows] == WIDTHS
+    flops = [float(r['flops']) for r in rows]
+    assert flops == sorted(flops, reverse=True) and flops[-1] > 0
+    assert float(rows[2]['top1']) == pytest.approx(
+        metrics['width_0.5/accuracy/top1'])
+
+
+@pytest.mark.slow
+def test_probe_kept_pretrained_backbone_bit_identical(probe_run):
+    pretrained = state_dict_of(read_checkpoint(probe_run['pretrain']))
+    probe = probe_run['runner'].model
+    for key, value in probe.backbone.state_dict().items():
+        assert torch.equal(value, pretrained['backbone.' + key]), key
+
+
+@pytest.mark.slow
+def test_test_tool_path_and_width_mismatch(probe_run, tiny_imagenet):
+    ckpt = sorted(glob.glob(osp.join(probe_run['runner'].work_dir,
+                                     'epoch_*.pth')))[-1]
+    options = dict(data_options(tiny_imagenet['root']), log_level='WARNING')
+    options['model.backbone.init_cfg.checkpoint'] = probe_run['pretrain']
+    cfg = load_config(osp.join(ROOT, PROBE), options)
+    cfg.work_dir = str(probe_run['work'] / 'test')
+    cfg.load_from = ckpt
+    metrics = Runner.from_cfg(cfg).test()
+    assert metrics == pytest.approx(probe_run['metrics'])
+    # The same probe checkpoint evaluated for other widths: refused.
+    options['model.widths'] = [1.0, 0.5]
+    cfg = load_config(osp.join(ROOT, PROBE), options)
+    cfg.work_dir = str(probe_run['work'] / 'test2')
+    cfg.load_from = ckpt
+    with pytest.raises(ValueError, match='trained for widths'):
+        Runner.from_cfg(cfg).test()
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=False, reason=(
+    'Not reached within the test budget: after 12-36 tiny pretraining '
+    'iterations frozen features give 14-25% top-1 (kNN and linear, 100 '
+    'val images, chance 10%) and not at every width; see the README part '
+    'of the evaluation helper for the measured numbers.'))
+def test_probe_clearly_above_chance_at_every_width(probe_run):
+    for w in WIDTHS:
+        assert probe_run['metrics'][f'width_{w!r}/accuracy/top1'] >= 25.0
