@@ -121,7 +121,7 @@ def check_checkpoint(path: str, backbone_cfg: Dict,
     try:
         state = strip_prefix(state_dict_of(raw), prefix, source=path)
     except KeyError as e:
-        raise TransferInputError(str(e).strip('"')) from e
+        raise TransferInputError(e.args[0] if e.args else str(e)) from e
     if widths is None:
         widths = [backbone_cfg['width']] if backbone_cfg.get(
             'width') is not None else []
