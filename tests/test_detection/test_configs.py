@@ -49,8 +49,11 @@ def test_configs_are_shipped():
 @pytest.mark.parametrize('path', [p for p in CONFIGS if 'tiny' not in p],
                          ids=osp.basename)
 def test_paper_config_builds_with_its_recipe(path):
-    cfg = load_config(path, {'model.backbone.width': 0.5})
-    _needs(cfg)
+    default = load_config(path)
+    _needs(default)
+    # The narrowest width of a switchable backbone; 0.4 for a universal one.
+    width = min(default.model.backbone.get('widths') or [0.4])
+    cfg = load_config(path, {'model.backbone.width': width})
     backbone = cfg.model.backbone
     # The papers fine-tune everything, BN included, with SyncBN.
     assert backbone.frozen_stages == -1 and backbone.norm_eval is False
@@ -81,7 +84,7 @@ def test_paper_config_builds_with_its_recipe(path):
         assert cfg.model.roi_head.bbox_head.type == 'Shared4Conv1FCBBoxHead'
         assert cfg.model.roi_head.bbox_head.norm_cfg['type'] == 'SyncBN'
     model = _build_detector(cfg)
-    assert model.backbone.is_static and model.backbone.fixed_width == 0.5
+    assert model.backbone.is_static and model.backbone.fixed_width == width
     out = model.backbone(torch.zeros(1, 3, 64, 64))
     assert [o.shape[1] for o in out] == list(cfg.model.neck.in_channels)
 

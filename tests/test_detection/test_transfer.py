@@ -79,6 +79,37 @@ def test_bad_checkpoints_fail_clearly(r18_checkpoint, tmp_path):
         check_checkpoint(str(tmp_path / 'head_only.pth'), backbone)
 
 
+def test_universal_checkpoint_any_width(tmp_path):
+    """A universally slimmable (US3L) checkpoint transfers at any width of
+    its range, and is refused by a switchable config."""
+    from mmdet.registry import MODELS
+    from mmdet.utils import register_all_modules
+    from mmengine.model import revert_sync_batchnorm
+    from slimmm.models import SlimmableResNet
+    register_all_modules(init_default_scope=True)
+    net = SlimmableResNet(18, width_range=(0.25, 1.0), out_indices=(3, ))
+    net.init_weights()
+    path = str(tmp_path / 'us_r18.pth')
+    torch.save({'state_dict': {f'backbone.{k}': v
+                               for k, v in net.state_dict().items()}}, path)
+    universal = {'model.backbone.widths': None,
+                 'model.backbone.width_range': (0.25, 1.0)}
+    cfg = width_configs(TINY_COCO, path, [0.6], cfg_options=universal)[0]
+    assert cfg.model.neck.in_channels == [38, 76, 152, 304]
+    assert check_checkpoint(path, dict(cfg.model.backbone))['widths'] is None
+    detector = revert_sync_batchnorm(MODELS.build(cfg.model))
+    detector.init_weights()  # strict: every tensor of width 0.6 loaded
+    net.set_width(0.6)
+    net.eval()
+    x = torch.randn(1, 3, 64, 64)
+    with torch.no_grad():
+        assert torch.allclose(detector.backbone.eval()(x)[-1], net(x)[-1],
+                              atol=1e-5)
+    switchable = width_configs(TINY_COCO, path, [0.5])[0]
+    with pytest.raises(TransferInputError, match='another architecture'):
+        check_checkpoint(path, dict(switchable.model.backbone))
+
+
 def test_bad_datasets_fail_clearly(small_coco, small_voc, tmp_path):
     cfg = width_configs(TINY_COCO, None, [0.5], data_root=small_coco['root'])
     assert len(check_datasets(cfg[0])) == 2
