@@ -160,7 +160,13 @@ def test_cli_reads_the_config_from_the_checkpoint(tmp_path):
     x = torch.randn(1, 3, 32, 32)
     with torch.no_grad(), using_width(slim, 0.5):
         assert (net(x)[-1] - slim(x)[-1]).abs().max() <= 1e-5
-    assert exported['meta']['static_config']['width'] == 0.5
+    # The slimmm fixed-width config loads the exported file as well.
+    static = build_backbone(exported['meta']['static_config'])
+    assert static.is_static and static.fixed_width == 0.5
+    static.load_slimmable_state_dict(exported['state_dict'])
+    static.eval()
+    with torch.no_grad():
+        assert torch.equal(static(x)[-1], net(x)[-1])
 
 
 
