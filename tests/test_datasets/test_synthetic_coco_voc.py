@@ -69,7 +69,8 @@ def test_coco_loads_in_mmdet_and_pycocotools(tmp_path):
     mask = coco.annToMask(ann)
     assert mask.shape == (64, 64) and 0 < mask.sum() <= ann['area'] * 1.5
     dataset = CocoDataset(
-        data_root=info['root'], ann_file='annotations/instances_train2017.json',
+        data_root=info['root'],
+        ann_file='annotations/instances_train2017.json',
         data_prefix=dict(img='train2017/'), metainfo=dict(
             classes=info['classes']), pipeline=[], test_mode=False)
     assert len(dataset) == 6

@@ -102,7 +102,8 @@ def test_fpn_in_channels_follow_the_width(depth, path):
 
 
 def test_typed_in_channels_that_disagree_with_the_width_fail():
-    path = osp.join(DET_CONFIGS, 'mask-rcnn_slimmable-r18_fpn_syncbn_1x_coco.py')
+    path = osp.join(DET_CONFIGS,
+                    'mask-rcnn_slimmable-r18_fpn_syncbn_1x_coco.py')
     ok = load_config(path, {'model.backbone.width': 0.5,
                             'model.neck.in_channels': [32, 64, 128, 256]})
     assert ok.model.neck.in_channels == [32, 64, 128, 256]

@@ -50,7 +50,8 @@ def test_detector_backbone_equals_slimmable_at_width(r18_checkpoint,
             got, want = backbone(x), reference(x)
         assert [g.shape[1] for g in got] == cfg.model.neck.in_channels
         for g, w in zip(got, want):
-            assert torch.allclose(g, w, atol=1e-5), (width, (g - w).abs().max())
+            assert torch.allclose(g, w, atol=1e-5), (width,
+                                                     (g - w).abs().max())
 
 
 def test_bad_checkpoints_fail_clearly(r18_checkpoint, tmp_path):
@@ -71,7 +72,8 @@ def test_bad_checkpoints_fail_clearly(r18_checkpoint, tmp_path):
         check_checkpoint(r18_checkpoint, dict(r50.model.backbone))
     garbage = tmp_path / 'garbage.pth'
     garbage.write_bytes(b'not a checkpoint')
-    with pytest.raises(TransferInputError, match='garbage.pth.*cannot be read'):
+    with pytest.raises(TransferInputError,
+                       match='garbage.pth.*cannot be read'):
         check_checkpoint(str(garbage), backbone)
     torch.save({'state_dict': {'head.fc.weight': torch.zeros(2)}},
                str(tmp_path / 'head_only.pth'))

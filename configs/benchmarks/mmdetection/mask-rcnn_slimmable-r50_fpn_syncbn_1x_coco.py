@@ -8,5 +8,6 @@ _base_ = './_base_/mask-rcnn_slimmable-r50_fpn_syncbn-backbone-neck.py'
 
 model = dict(
     roi_head=dict(
-        bbox_head=dict(type='Shared4Conv1FCBBoxHead', norm_cfg={{_base_.norm_cfg}}),
+        bbox_head=dict(
+            type='Shared4Conv1FCBBoxHead', norm_cfg={{_base_.norm_cfg}}),
         mask_head=dict(norm_cfg={{_base_.norm_cfg}})))
