@@ -12,8 +12,11 @@ data_preprocessor = dict(
     std=[58.395, 57.12, 57.375],
     to_rgb=True)
 view_pipeline = [
+    # Milder crops than ImageNet's (0.2, 1): with 400 images and about a
+    # hundred steps, (0.3, 1) keeps the InfoNCE at chance level, (0.6, 1)
+    # lets it fall within the run.
     dict(type='RandomResizedCrop', scale=crop_size,
-         crop_ratio_range=(0.3, 1.), backend='pillow'),
+         crop_ratio_range=(0.6, 1.), backend='pillow'),
     # hue=0: mmcv 2.1's adjust_hue overflows under numpy 2 for negative
     # hue factors (np.uint8(-9)); the tiny data does not need hue jitter.
     dict(type='RandomApply', prob=0.8, transforms=[
