@@ -1,7 +1,8 @@
 # The built-in tiny ImageNet-layout data (slimmm.datasets.make_tiny_imagenet:
 # 10 classes of drawn shapes, 64 px) for CPU runs of the probe protocols.
 # Generate it with
-#   python -c "from slimmm.datasets import make_tiny_imagenet as m; m('data/tiny_imagenet')"
+#   python tools/dataset_converters/make_tiny_data.py imagenet \
+#       --out data/tiny_imagenet
 dataset_type = 'CustomDataset'
 data_root = 'data/tiny_imagenet/'
 crop_size = 32
@@ -9,8 +10,8 @@ batch_size = 32
 num_classes = 10
 train_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='RandomResizedCrop', scale=crop_size, crop_ratio_range=(0.5, 1.0),
-         backend='pillow'),
+    dict(type='RandomResizedCrop', scale=crop_size,
+         crop_ratio_range=(0.5, 1.0), backend='pillow'),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='PackInputs'),
 ]
