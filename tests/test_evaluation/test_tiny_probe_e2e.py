@@ -83,8 +83,8 @@ def test_probe_kept_pretrained_backbone_bit_identical(probe_run):
 def test_test_tool_path_and_width_mismatch(probe_run, tiny_imagenet):
     ckpt = sorted(glob.glob(osp.join(probe_run['runner'].work_dir,
                                      'epoch_*.pth')))[-1]
+    # No backbone checkpoint needed: the probe checkpoint holds it.
     options = dict(data_options(tiny_imagenet['root']), log_level='WARNING')
-    options['model.backbone.init_cfg.checkpoint'] = probe_run['pretrain']
     cfg = load_config(osp.join(ROOT, PROBE), options)
     cfg.work_dir = str(probe_run['work'] / 'test')
     cfg.load_from = ckpt

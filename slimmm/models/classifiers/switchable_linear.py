@@ -122,14 +122,6 @@ class SwitchableLinearClassifier(BaseModel):
                  init_cfg: Optional[dict] = None):
         super().__init__(data_preprocessor=data_preprocessor,
                          init_cfg=init_cfg)
-        if isinstance(backbone, dict):
-            init = backbone.get('init_cfg') or {}
-            if init.get('type') == 'Pretrained' and not init.get('checkpoint'):
-                raise ValueError(
-                    'No pretrained backbone checkpoint given: pass '
-                    '--cfg-options model.backbone.init_cfg.checkpoint=PATH '
-                    '(a pretraining checkpoint with the slimmable backbone '
-                    'under "backbone.").')
         self.backbone = backbone if isinstance(backbone, nn.Module) else \
             MODELS.build(backbone)
         space = self.backbone.width_space
@@ -184,6 +176,16 @@ class SwitchableLinearClassifier(BaseModel):
 
     # ---- weights --------------------------------------------------------
     def init_weights(self) -> None:
+        # Runs before the first training iteration (not for tools/test.py,
+        # where the probe checkpoint already holds the backbone).
+        init = self.backbone.init_cfg or {}
+        if isinstance(init, dict) and init.get('type') == 'Pretrained' \
+                and not init.get('checkpoint'):
+            raise ValueError(
+                'No pretrained backbone checkpoint given: pass '
+                '--cfg-options model.backbone.init_cfg.checkpoint=PATH '
+                '(a pretraining checkpoint with the slimmable backbone '
+                'under "backbone.").')
         super().init_weights()  # the backbone loads its checkpoint here
         # MoCo / SimCLR linear protocol: N(0, 0.01) weights, zero bias.
         for m in self.linear_layers():
