@@ -51,3 +51,35 @@ def test_k_larger_than_bank_and_chunks():
     assert full.tolist() == [[1., 1.]] * 3  # both bank items vote
     chunked = knn_classify(bank, labels, query, 2, k=1, chunk_size=2)
     assert chunked.argmax(1).tolist() == [0, 1, 0]
+
+
+def test_knn_evaluate_per_width_matches_manual():
+    from mmpretrain.structures import DataSample
+
+    from slimmm.evaluation import extract_features, knn_evaluate
+    from slimmm.models import SwitchableLinearClassifier
+    torch.manual_seed(0)
+    model = SwitchableLinearClassifier(
+        backbone=dict(type='SlimmableResNet', depth=18, stem_channels=8,
+                      base_channels=8, widths=[1.0, 0.5]),
+        num_classes=3,
+        data_preprocessor=dict(type='mmpretrain.ClsDataPreprocessor',
+                               mean=[128.] * 3, std=[64.] * 3))
+    model.init_weights()
+
+    def loader(seed):
+        g = torch.Generator().manual_seed(seed)
+        return [dict(inputs=list((torch.rand(4, 3, 32, 32, generator=g) *
+                                  255).to(torch.uint8)),
+                     data_samples=[DataSample().set_gt_label(i % 3)
+                                   for i in range(4)]) for _ in range(2)]
+
+    bank, query = loader(0), loader(1)
+    rows = knn_evaluate(model, bank, query, 3, k=3)
+    assert [r['width'] for r in rows] == [1.0, 0.5]
+    for row in rows:
+        feats, labels = extract_features(model, bank, row['width'])
+        q, q_labels = extract_features(model, query, row['width'])
+        assert feats.shape == (8, 64 if row['width'] == 1.0 else 32)
+        scores = knn_classify(feats, labels, q, 3, k=3)
+        assert row['top1'] == topk_accuracy(scores, q_labels, (1, ))[1]
