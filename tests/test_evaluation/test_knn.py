@@ -60,7 +60,7 @@ def test_knn_evaluate_per_width_matches_manual():
     from slimmm.models import SwitchableLinearClassifier
     torch.manual_seed(0)
     model = SwitchableLinearClassifier(
-        backbone=dict(type='SlimmableResNet', depth=18, stem_channels=8,
+        backbone=dict(type='slimmm.SlimmableResNet', depth=18, stem_channels=8,
                       base_channels=8, widths=[1.0, 0.5]),
         num_classes=3,
         data_preprocessor=dict(type='mmpretrain.ClsDataPreprocessor',

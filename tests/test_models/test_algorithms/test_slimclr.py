@@ -10,7 +10,7 @@ from slimmm.registry import MODELS
 WIDTHS = [1.0, 0.75, 0.5, 0.25]
 # A small slimmable ResNet (one block per stage, 16 base channels) keeps
 # each loss call well under a second on two CPU cores.
-BACKBONE = dict(type='SlimmableResNet', depth=18, stage_blocks=(1, 1, 1, 1),
+BACKBONE = dict(type='slimmm.SlimmableResNet', depth=18, stage_blocks=(1, 1, 1, 1),
                 stem_channels=16, base_channels=16, widths=WIDTHS)
 
 

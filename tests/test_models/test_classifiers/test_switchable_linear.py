@@ -17,7 +17,7 @@ WIDTHS = [1.0, 0.5]
 
 def tiny_backbone(**kwargs):
     kwargs.setdefault('widths', WIDTHS)
-    return dict(type='SlimmableResNet', depth=18, stem_channels=8,
+    return dict(type='slimmm.SlimmableResNet', depth=18, stem_channels=8,
                 base_channels=8, **kwargs)
 
 
