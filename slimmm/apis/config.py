@@ -8,8 +8,12 @@ def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
     """Read a config, merge command-line overrides, then derive what follows
     from the width (e.g. FPN ``in_channels`` of a fixed-width backbone)."""
     cfg = Config.fromfile(path)
+    old_root = cfg.get('data_root')
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
+        new_root = cfg.get('data_root')
+        if isinstance(old_root, str) and old_root and new_root != old_root:
+            follow_data_root(cfg, old_root, new_root)
     from .derive import derive_from_width
     derive_from_width(cfg)
     from .cpu_dist import fallback_sync_bn_without_gpu
@@ -27,4 +31,30 @@ def resolve_dist_backend(cfg: Config) -> Config:
         import torch
         if not torch.cuda.is_available():
             dist_cfg['backend'] = 'gloo'
+    return cfg
+
+
+def follow_data_root(cfg: Config, old_root: str, new_root: str) -> Config:
+    """Make ``--cfg-options data_root=DIR`` reach every dataset and metric.
+
+    mmengine substitutes a config's ``data_root`` variable while reading the
+    file, so overriding the top-level key alone would change nothing; every
+    string that was built from the old root is re-rooted here instead.
+    """
+    def visit(node):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                node[key] = visit(value)
+            return node
+        if isinstance(node, list):
+            return [visit(item) for item in node]
+        if isinstance(node, tuple):
+            return tuple(visit(item) for item in node)
+        if isinstance(node, str) and node.startswith(old_root):
+            return new_root + node[len(old_root):]
+        return node
+
+    for key in list(cfg.keys()):
+        if key != 'data_root':
+            cfg[key] = visit(cfg[key])
     return cfg
