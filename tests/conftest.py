@@ -28,3 +28,16 @@ def free_port():
     with socket.socket() as s:
         s.bind(('127.0.0.1', 0))
         return s.getsockname()[1]
+
+
+@pytest.fixture(autouse=True)
+def isolated_default_scope():
+    """Each test starts with the default scopes it found: a Runner built by
+    an earlier test sets mmengine's default scope (e.g. 'mmpretrain'), which
+    would otherwise redirect later unscoped builds to that registry and
+    make results depend on test order."""
+    from mmengine.registry import DefaultScope
+    saved = DefaultScope._instance_dict.copy()
+    yield
+    DefaultScope._instance_dict.clear()
+    DefaultScope._instance_dict.update(saved)
