@@ -30,14 +30,19 @@ def free_port():
         return s.getsockname()[1]
 
 
-@pytest.fixture(autouse=True)
-def isolated_default_scope():
-    """Each test starts with the default scopes it found: a Runner built by
-    an earlier test sets mmengine's default scope (e.g. 'mmpretrain'), which
-    would otherwise redirect later unscoped builds to that registry and
-    make results depend on test order."""
+@pytest.fixture(scope='session')
+def _session_default_scopes():
     from mmengine.registry import DefaultScope
-    saved = DefaultScope._instance_dict.copy()
+    return DefaultScope._instance_dict.copy()
+
+
+@pytest.fixture(autouse=True)
+def isolated_default_scope(_session_default_scopes):
+    """After each test, mmengine's default scopes are what the session
+    started with: a Runner built by a test (or by a module-scoped fixture)
+    sets the default scope (e.g. 'mmpretrain'), which would redirect later
+    unscoped builds to that registry and make results depend on test order."""
+    from mmengine.registry import DefaultScope
     yield
     DefaultScope._instance_dict.clear()
-    DefaultScope._instance_dict.update(saved)
+    DefaultScope._instance_dict.update(_session_default_scopes)

@@ -101,11 +101,14 @@ def test_test_tool_path_and_width_mismatch(probe_run, tiny_imagenet):
 
 @pytest.mark.slow
 @pytest.mark.xfail(strict=False, reason=(
-    'Not reached within the test budget. Measured on the tiny data (100 val '
-    'images, chance 10%) with the shipped tiny configs: probe top-1 after '
-    '12 pretraining iterations 10-13%, after 36 iterations 15-21%, after '
-    '96 iterations 14-20%; kNN (K=20) after 36 / 96 iterations 14-25% / '
-    '18-26%. Some widths stay within noise of chance.'))
+    'Not reached within the test budget at the small widths. Measured on the '
+    'tiny data (class-specific stripe textures, 100 val images, chance 10%) '
+    'with the shipped tiny configs (probe with BN before the heads): one '
+    'pretraining epoch + 4 probe epochs give top-1 34/32/24/17% at widths '
+    '1.0/0.75/0.5/0.25; 10 probe epochs 37/33/24/18%; 3 pretraining epochs '
+    '27/22/24/21%. A linear model on standardised features of a randomly '
+    'initialised R-18 with recalibrated BN reaches 58/50% (1.0/0.25), so '
+    'the data allows it; the short SSL run does not yet improve on it.'))
 def test_probe_clearly_above_chance_at_every_width(probe_run):
     for w in WIDTHS:
         assert probe_run['metrics'][f'width_{w!r}/accuracy/top1'] >= 25.0

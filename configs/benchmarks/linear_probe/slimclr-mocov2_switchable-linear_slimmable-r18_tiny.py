@@ -11,8 +11,11 @@ _base_ = [
     '../../_base_/schedules/linear-probe_sgd-steplr-100e.py',
     '../../_base_/probe_runtime.py',
 ]
+# BN before each linear head (as DSPNet's probe): a few hundred SGD steps on
+# the un-normalised features of a briefly pretrained network barely move a
+# plain linear layer; standardised features make the tiny run informative.
 model = dict(backbone=dict(depth=18), num_classes={{_base_.num_classes}},
-             distill='mixed', distill_tau=1.0)
+             distill='mixed', distill_tau=1.0, with_bn=True)
 max_epochs = 10
 # lr 60 is tuned for ImageNet batch 1024 and MoCo's feature scale; the tiny
 # batch of 32 on briefly pretrained features needs a far smaller step.

@@ -11,7 +11,8 @@ from typing import Dict
 
 import numpy as np
 
-from .drawing import SHAPES, draw_shape, noisy_background, random_color
+from .drawing import (SHAPES, draw_shape, noisy_background, random_color,
+                      stripe_texture)
 
 
 def make_tiny_imagenet(root: str, num_classes: int = 10,
@@ -33,11 +34,13 @@ def make_tiny_imagenet(root: str, num_classes: int = 10,
                 os.makedirs(osp.join(root, split, name), exist_ok=True)
                 for index in range(per_class):
                     image = noisy_background(rng, image_size)
-                    r = rng.uniform(0.22, 0.38) * image_size
+                    r = rng.uniform(0.3, 0.45) * image_size
                     cx, cy = rng.uniform(r, image_size - r, size=2)
-                    draw_shape(image, SHAPES[label], cx, cy, r,
-                               random_color(rng), rng,
-                               angle=rng.uniform(-0.3, 0.3))
+                    color = random_color(rng)
+                    polygon = draw_shape(image, SHAPES[label], cx, cy, r,
+                                         color, rng,
+                                         angle=rng.uniform(-0.3, 0.3))
+                    stripe_texture(image, polygon, label, num_classes, color)
                     relative = f'{name}/{split}_{index:05d}.JPEG'
                     image.save(osp.join(root, split, relative), quality=95)
                     lines.append(f'{relative} {label}')
