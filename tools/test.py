@@ -11,8 +11,7 @@ from mmengine.config import DictAction
 from mmengine.runner import Runner
 
 import slimmm  # noqa: F401
-from slimmm.apis import load_config
-from slimmm.apis.cpu_dist import init_cpu_distributed
+from slimmm.apis import load_run_config
 
 
 def parse_args():
@@ -34,15 +33,9 @@ def main():
     args = parse_args()
     if not osp.isfile(args.checkpoint):
         raise FileNotFoundError(f'Checkpoint {args.checkpoint!r} not found.')
-    cfg = load_config(args.config, args.cfg_options)
-    cfg.launcher = args.launcher
-    init_cpu_distributed(args.launcher)  # gloo when there is no GPU
+    cfg = load_run_config(args.config, args.cfg_options, args.work_dir,
+                          args.launcher)
     cfg.load_from = args.checkpoint
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir') is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
     if args.out:
         cfg.test_evaluator = [cfg.test_evaluator] if isinstance(
             cfg.test_evaluator, dict) else list(cfg.test_evaluator)

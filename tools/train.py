@@ -5,14 +5,12 @@
 """
 import argparse
 import os
-import os.path as osp
 
 from mmengine.config import DictAction
 from mmengine.runner import Runner
 
 import slimmm  # noqa: F401  (registries, safe checkpoint loading)
-from slimmm.apis import load_config
-from slimmm.apis.cpu_dist import init_cpu_distributed
+from slimmm.apis import load_run_config
 
 
 def parse_args():
@@ -38,14 +36,8 @@ def parse_args():
 
 def main():
     args = parse_args()
-    cfg = load_config(args.config, args.cfg_options)
-    cfg.launcher = args.launcher
-    init_cpu_distributed(args.launcher)  # gloo when there is no GPU
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir') is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+    cfg = load_run_config(args.config, args.cfg_options, args.work_dir,
+                          args.launcher)
     if args.amp:
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')

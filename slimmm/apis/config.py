@@ -4,6 +4,26 @@ from typing import Optional
 from mmengine.config import Config, DictAction  # noqa: F401
 
 
+def load_run_config(path: str, cfg_options: Optional[dict] = None,
+                    work_dir: Optional[str] = None,
+                    launcher: str = 'none') -> Config:
+    """What tools/train.py and tools/test.py share: the config with its
+    overrides, the launcher (a gloo group on machines without a GPU), and
+    the work dir (``--work-dir``, else the config's, else
+    ``work_dirs/<config name>``)."""
+    import os.path as osp
+    from .cpu_dist import init_cpu_distributed
+    cfg = load_config(path, cfg_options)
+    cfg.launcher = launcher
+    init_cpu_distributed(launcher)
+    if work_dir is not None:
+        cfg.work_dir = work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(path))[0])
+    return cfg
+
+
 def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
     """Read a config, merge command-line overrides, then derive what follows
     from the width (e.g. FPN ``in_channels`` of a fixed-width backbone)."""
