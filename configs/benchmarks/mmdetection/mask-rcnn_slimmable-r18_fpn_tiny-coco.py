@@ -3,34 +3,23 @@
 # detection step of the main job, and the smoke test of the real recipe
 # (mask-rcnn_slimmable-r18_fpn_syncbn_1x_coco.py) on CPU in about a minute
 # per width. Only data, sizes and schedule differ from the real recipe.
-_base_ = './mask-rcnn_slimmable-r18_fpn_syncbn_1x_coco.py'
+_base_ = ['./mask-rcnn_slimmable-r18_fpn_syncbn_1x_coco.py', './_base_/tiny-cpu.py']
 
 data_root = 'data/tiny_coco/'
 classes = ('circle', 'square', 'triangle', 'star')
-image_size = 96
-max_iters = 40
+image_size = {{_base_.tiny_image_size}}
 batch_size = 4
 checkpoint = 'work_dirs/main_job/pretrain/slimmable-r18.pth'
-# FPN and heads 4x narrower than the real recipe (256 -> 64 channels):
-# the same architecture, at a cost a CPU runs in seconds per iteration.
-fpn_channels = 64
+fpn_channels = {{_base_.tiny_fpn_channels}}
 
 model = dict(
     backbone=dict(init_cfg=dict(checkpoint=checkpoint)),
-    # Fewer sampled anchors / RoIs: a 96 px image holds at most 3 objects.
-    train_cfg=dict(
-        rpn=dict(sampler=dict(num=64)),
-        rpn_proposal=dict(nms_pre=300, max_per_img=300),
-        rcnn=dict(sampler=dict(num=64))),
-    test_cfg=dict(
-        rpn=dict(nms_pre=300, max_per_img=100),
-        # Keep every scored box so that CocoMetric always has detections to
-        # evaluate, even after a handful of iterations.
-        rcnn=dict(score_thr=0.0, max_per_img=20)),
-    neck=dict(out_channels=fpn_channels),
-    rpn_head=dict(in_channels=fpn_channels, feat_channels=fpn_channels),
+    train_cfg={{_base_.tiny_model.train_cfg}},
+    test_cfg={{_base_.tiny_model.test_cfg}},
+    neck={{_base_.tiny_model.neck}},
+    rpn_head={{_base_.tiny_model.rpn_head}},
     roi_head=dict(
-        bbox_roi_extractor=dict(out_channels=fpn_channels),
+        bbox_roi_extractor={{_base_.tiny_model.bbox_roi_extractor}},
         bbox_head=dict(
             in_channels=fpn_channels, conv_out_channels=fpn_channels,
             fc_out_channels=256, num_classes=len(classes)),
@@ -75,19 +64,10 @@ test_dataloader = val_dataloader
 val_evaluator = dict(ann_file=data_root + 'annotations/instances_val2017.json')
 test_evaluator = val_evaluator
 
-train_cfg = dict(
-    _delete_=True, type='IterBasedTrainLoop', max_iters=max_iters,
-    val_interval=max_iters)
-# Linear warm-up over the first 10 iterations, then the base lr.
-param_scheduler = [
-    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0,
-         end=10)
-]
-optim_wrapper = dict(
-    optimizer=dict(lr=0.02), clip_grad=dict(max_norm=10.0, norm_type=2))
-default_hooks = dict(
-    logger=dict(interval=10),
-    checkpoint=dict(by_epoch=False, interval=max_iters, max_keep_ckpts=1))
+train_cfg = {{_base_.tiny_train_cfg}}
+param_scheduler = {{_base_.tiny_param_scheduler}}
+optim_wrapper = {{_base_.tiny_optim_wrapper}}
+default_hooks = {{_base_.tiny_default_hooks}}
 log_processor = dict(by_epoch=False)
 # gloo runs the distributed smoke test on CPU; clusters keep NCCL through
 # the real-data configs.
