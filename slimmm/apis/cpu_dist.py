@@ -62,7 +62,10 @@ class CPUDistributedDataParallel(MMDistributedDataParallel):
 def fallback_sync_bn_without_gpu(cfg: Config) -> int:
     """When this is one of several processes (``WORLD_SIZE > 1``) and no
     GPU is available: turn SyncBN into BN in ``cfg`` and use
-    :class:`CPUDistributedDataParallel` as the model wrapper.
+    :class:`CPUDistributedDataParallel` in place of mmengine's default
+    wrapper. Any other wrapper of the config is kept: slimmm's own
+    (:class:`~slimmm.engine.SubnetDistributedDataParallel`) drop
+    ``device_ids`` on CPU themselves.
 
     Returns:
         int: Number of norm configs changed (0 when nothing had to change).
@@ -78,10 +81,14 @@ def fallback_sync_bn_without_gpu(cfg: Config) -> int:
     wrapper = cfg.get('model_wrapper_cfg')
     if wrapper is None or wrapper.get('type') in (
             None, 'MMDistributedDataParallel'):
+        wrapper = dict(wrapper or {})
+        # The config's own choice wins: the pretraining runtime needs
+        # find_unused_parameters=True for widths a sub-network skips.
+        wrapper.setdefault('find_unused_parameters',
+                           cfg.get('find_unused_parameters', False))
         cfg.model_wrapper_cfg = dict(
-            wrapper or {}, type='CPUDistributedDataParallel',
-            broadcast_buffers=False,
-            find_unused_parameters=cfg.get('find_unused_parameters', False))
+            wrapper, type='CPUDistributedDataParallel',
+            broadcast_buffers=False)
     if count:
         print_log(
             f'SyncBN -> BN in {count} norm configs: {world_size} processes '

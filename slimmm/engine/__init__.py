@@ -1,3 +1,4 @@
 """Training-loop components: hooks, optimizer wrapper constructors."""
 from .hooks import *  # noqa: F401,F403
+from .model_wrappers import SubnetDistributedDataParallel  # noqa: F401
 from .optimizers import *  # noqa: F401,F403

@@ -7,6 +7,7 @@ import torch
 from mmengine.optim import OptimWrapper
 
 from slimmm.models.algorithms import DSPNet, SubNet
+from slimmm.models.algorithms.dspnet import backward_order
 
 BASE = 12  # tiny "ResNet-34 x 1.5": stage-1 channels {8, 10, 12}
 FAMILY = [12, 10, 8]
@@ -93,6 +94,28 @@ def test_accumulated_gradients_equal_summed_loss_gradients():
     # the step happened once and the gradients were cleared
     assert all(p.grad is None or torch.all(p.grad == 0)
                for p in model.parameters())
+
+
+def test_backward_order_ends_with_the_largest_subnet():
+    model = _model()
+    model.set_progress(50, 100)
+    subnets = model.sample_subnets()  # largest first
+    assert backward_order(subnets) == [1, 2, 3, 0]
+    # widest first, then deepest; depth None is the full depth
+    nets = [SubNet(0.5), SubNet(1.0, (2, 2, 2, 2)), SubNet(1.0)]
+    assert backward_order(nets) == [0, 1, 2]
+    assert backward_order([SubNet(1.0)]) == [0]
+
+
+def test_subnet_loss_mode_is_the_subnet_term():
+    model = _model()
+    views = _views()
+    targets = model.target_projections(views)
+    net = SubNet(10 / 12, (2, 3, 4, 3))
+    term = model(views, mode='subnet_loss', subnet=net, targets=targets)
+    assert term.requires_grad
+    assert term.item() == pytest.approx(
+        model.subnet_loss(net, views, targets).item(), rel=1e-6)
 
 
 def test_target_is_full_network_and_ema_starts_at_0996():

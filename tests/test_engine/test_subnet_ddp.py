@@ -1,0 +1,229 @@
+"""SubnetDistributedDataParallel: DSPNet's per-sub-network backward under
+DDP (two gloo processes) gives the parameters of one averaged step, with
+one all-reduce per iteration; tools/dist_train.sh runs the tiny DSPNet
+config with it."""
+import os
+import os.path as osp
+import random
+import subprocess
+
+import pytest
+import torch
+import torch.multiprocessing as mp
+from mmengine.optim import OptimWrapper
+
+from slimmm.engine import SubnetDistributedDataParallel
+from slimmm.models.algorithms import DSPNet
+from slimmm.models.algorithms.dspnet import backward_order
+
+from test_slimclr_runner import REPO, read_scalars
+
+TINY = osp.join(REPO, 'configs/dspnet/dspnet_slimmable-r18_1xb32-tiny.py')
+WIDTHS = [1.0, 0.75, 0.5]  # 8, 6, 4 stage-1 channels
+DEPTHS = [[1, 1, 1, 1], [2, 2, 1, 1]]
+MAX_ITERS, ITERS, PER_RANK, LR = 10, (4, 5), 4, 0.5
+
+
+def build_dspnet():
+    torch.manual_seed(0)
+    return DSPNet(
+        backbone=dict(type='slimmm.SlimmableResNet', depth=18,
+                      stage_blocks=(2, 2, 1, 1), stem_channels=8,
+                      base_channels=8, widths=WIDTHS),
+        neck=dict(type='slimmm.SlimmableMLPNeck', in_channels=None,
+                  hid_channels=16, out_channels=8, with_bn=True),
+        predictor=dict(type='slimmm.SlimmableMLPNeck', in_channels=8,
+                       hid_channels=16, out_channels=8, with_bn=True,
+                       with_avg_pool=False),
+        sampler=dict(schedule='sandwich', num_subnets=4, depths=DEPTHS))
+
+
+def batch(iteration, rank):
+    """Rank ``rank``'s half of the iteration's batch of 2 x PER_RANK."""
+    gen = torch.Generator().manual_seed(iteration)
+    views = [torch.rand(2 * PER_RANK, 3, 32, 32, generator=gen)
+             for _ in range(2)]
+    return [v[rank * PER_RANK:(rank + 1) * PER_RANK] for v in views]
+
+
+def reference_step(model, optimizer, iteration):
+    """Both ranks' work in one process: the target updated once, each
+    half through every sub-network with BN statistics of that half only
+    (as on its rank), DDP's mean of the two halves' gradients, one step."""
+    model.set_progress(iteration, MAX_ITERS)
+    subnets = model.sample_subnets()
+    model.update_target()
+    halves = []
+    for rank in range(2):
+        views = model.data_preprocessor(
+            dict(inputs=batch(iteration, rank), data_samples=None),
+            True)['inputs']
+        targets = model.target_projections(views)
+        optimizer.zero_grad()
+        for index in backward_order(subnets):
+            model.subnet_loss(subnets[index], views, targets).backward()
+        halves.append({n: p.grad.clone() for n, p in model.named_parameters()
+                       if p.grad is not None})
+    grads = {n: (halves[0][n] + halves[1][n]) / 2 for n in halves[0]}
+    for name, param in model.named_parameters():
+        param.grad = grads.get(name)
+    optimizer.step()
+    return subnets, grads
+
+
+def _counting_allreduce(calls, bucket):
+    from torch.distributed.algorithms.ddp_comm_hooks.default_hooks import \
+        allreduce_hook
+    calls.append(bucket.index())
+    return allreduce_hook(None, bucket)
+
+
+def _ddp_worker(rank, port, result):
+    import torch.distributed as dist
+    from mmengine.logging import MessageHub
+
+    # CosineEMA reads the run length from the message hub.
+    MessageHub.get_current_instance().update_info('max_iters', MAX_ITERS)
+    dist.init_process_group('gloo', init_method=f'tcp://127.0.0.1:{port}',
+                            rank=rank, world_size=2)
+    try:
+        model = build_dspnet()
+        # The sampler must not depend on a rank's global random state.
+        torch.manual_seed(100 + rank)
+        random.seed(100 + rank)
+        # device_ids as the Runner passes them: dropped on CPU.
+        ddp = SubnetDistributedDataParallel(model, device_ids=[rank],
+                                            broadcast_buffers=False)
+        calls = []
+        ddp.register_comm_hook(calls, _counting_allreduce)
+        optim_wrapper = OptimWrapper(
+            torch.optim.SGD(model.parameters(), lr=LR))
+        grads = []
+        optim_wrapper.optimizer.register_step_pre_hook(
+            lambda *args: grads.append(
+                {n: p.grad.clone() for n, p in model.named_parameters()
+                 if p.grad is not None}))
+        out = dict(subnets=[], calls=[], loss=[])
+        for iteration in ITERS:
+            model.set_progress(iteration, MAX_ITERS)
+            out['subnets'].append(model.sample_subnets())
+            del calls[:]
+            log_vars = ddp.train_step(
+                dict(inputs=batch(iteration, rank), data_samples=None),
+                optim_wrapper)
+            out['calls'].append(list(calls))
+            out['loss'].append(float(log_vars['loss']))
+        out.update(
+            grads=grads, inner_count=optim_wrapper.inner_count,
+            target_steps=int(model.target_net.steps),
+            params={n: p.detach().clone()
+                    for n, p in model.named_parameters()})
+        if rank == 0:  # the single-process reference, same numerics
+            ref = build_dspnet()
+            optimizer = torch.optim.SGD(ref.parameters(), lr=LR)
+            steps = [reference_step(ref, optimizer, i) for i in ITERS]
+            out['ref_subnets'] = [s for s, _ in steps]
+            out['ref_grads'] = [g for _, g in steps]
+            out['ref_params'] = {n: p.detach().clone()
+                                 for n, p in ref.named_parameters()}
+        result[rank] = out
+    finally:
+        dist.destroy_process_group()
+
+
+def _assert_close(actual, expected, what):
+    assert set(actual) == set(expected), what
+    for name, value in expected.items():
+        scale = value.abs().max().clamp(min=1e-12)
+        error = (actual[name] - value).abs().max() / scale
+        # Float summation order may differ (on CPU it is bit-identical).
+        assert error < 1e-6, (what, name, float(error))
+
+
+def test_two_ranks_equal_one_averaged_step(free_port):
+    manager = mp.Manager()
+    result = manager.dict()
+    mp.spawn(_ddp_worker, args=(free_port, result), nprocs=2, join=True)
+    rank0, rank1 = result[0], result[1]
+    # Same sub-networks on both ranks (and as the reference), full
+    # sandwich: largest, two random, smallest.
+    assert rank0['subnets'] == rank1['subnets'] == rank0['ref_subnets']
+    for subnets in rank0['subnets']:
+        assert len(subnets) == 4 and subnets[0].width == 1.0
+    # One optimizer step and one target (EMA) update per iteration.
+    assert rank0['inner_count'] == rank1['inner_count'] == len(ITERS)
+    assert rank0['target_steps'] == rank1['target_steps'] == len(ITERS)
+    # Every gradient bucket all-reduced exactly once per iteration: the
+    # first three sub-networks' backwards ran under no_sync.
+    for calls in rank0['calls'] + rank1['calls']:
+        assert calls and sorted(calls) == list(range(len(calls))), calls
+    # Each rank's loss is its own half's (they see different images).
+    assert rank0['loss'] != rank1['loss']
+    # Gradients at each step are the mean of the two halves' gradients,
+    # on both ranks, and the parameters (online, predictor, EMA target)
+    # after two steps are the reference's.
+    for step, expected in enumerate(rank0['ref_grads']):
+        _assert_close(rank0['grads'][step], expected, f'rank 0 step {step}')
+        _assert_close(rank1['grads'][step], expected, f'rank 1 step {step}')
+    assert any('norms.0_5' in name for name in expected)
+    _assert_close(rank0['params'], rank0['ref_params'], 'rank 0 params')
+    _assert_close(rank1['params'], rank0['ref_params'], 'rank 1 params')
+    for name, value in rank0['params'].items():
+        assert torch.equal(value, rank1['params'][name]), name
+
+
+def test_wrapper_rejects_models_without_train_subnets():
+    with pytest.raises(TypeError, match='Linear'):
+        SubnetDistributedDataParallel(torch.nn.Linear(2, 2))
+
+
+def test_cpu_fallback_keeps_the_configs_wrapper(monkeypatch):
+    if torch.cuda.is_available():
+        pytest.skip('checks the CPU (gloo) path')
+    from slimmm.apis import load_config
+    monkeypatch.setenv('WORLD_SIZE', '2')
+    wrapper = load_config(TINY).model_wrapper_cfg
+    assert wrapper == dict(type='SubnetDistributedDataParallel',
+                           broadcast_buffers=False,
+                           find_unused_parameters=True)
+    # mmengine's default wrapper becomes the CPU one, keeping the runtime's
+    # find_unused_parameters=True.
+    slimclr = osp.join(REPO,
+                       'configs/slimclr/slimclr-mocov2_slimmable-r18_1xb32'
+                       '-tiny.py')
+    assert load_config(slimclr).model_wrapper_cfg == dict(
+        type='CPUDistributedDataParallel', broadcast_buffers=False,
+        find_unused_parameters=True)
+
+
+def test_dist_train_two_cpu_processes(tiny_imagenet, tmp_path, free_port):
+    if torch.cuda.is_available():
+        pytest.skip('checks the CPU (gloo) path')
+    work_dir = str(tmp_path / 'dist')
+    env = dict(os.environ, PORT=str(free_port), OMP_NUM_THREADS='1')
+    options = [
+        f'train_dataloader.dataset.data_root={tiny_imagenet["root"]}',
+        'train_dataloader.batch_size=4', 'train_dataloader.dataset.indices=16',
+        'model.backbone.stem_channels=8', 'model.backbone.base_channels=8',
+        'model.backbone.stage_blocks=(2,2,2,2)',
+        'model.backbone.widths=[1.0,0.75,0.5]',
+        'model.sampler.depths=[[1,1,1,1],[2,2,2,2]]',
+        'model.sampler.warmup=0.0', 'model.neck.hid_channels=32',
+        'model.predictor.hid_channels=32', 'train_cfg.max_epochs=1',
+        'default_hooks.logger.interval=1',
+        'default_hooks.checkpoint.interval=1',
+    ]
+    proc = subprocess.run(
+        ['bash', osp.join(REPO, 'tools/dist_train.sh'), TINY, '2',
+         '--work-dir', work_dir, '--cfg-options', *options],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    log = proc.stdout + proc.stderr
+    assert proc.returncode == 0, log[-3000:]
+    # The config's wrapper survived the CPU fallback (rank 0 logs).
+    assert 'SubnetDistributedDataParallel: DSPNet backpropagates one ' \
+        'sub-network at a time' in log
+    logs = [r for r in read_scalars(work_dir) if 'loss' in r]
+    # 16 images / (2 ranks x 4) = 2 iterations, four sub-networks each.
+    assert [r['iter'] for r in logs] == [1, 2]
+    assert all(r['n_subnets'] == 4 for r in logs)
+    assert osp.exists(osp.join(work_dir, 'epoch_1.pth'))
