@@ -2,7 +2,7 @@
 
     python tools/dataset_converters/make_tiny_data.py imagenet \
         --out data/tiny_imagenet [--num-classes 10] [--train-per-class 40]
-        [--val-per-class 10] [--image-size 64] [--seed 0]
+        [--val-per-class 30] [--image-size 64] [--seed 0]
     python tools/dataset_converters/make_tiny_data.py coco \
         --out data/tiny_coco [--num-train 48] [--num-val 16] [--image-size 96]
     python tools/dataset_converters/make_tiny_data.py voc \
@@ -24,7 +24,7 @@ def _add_imagenet(parser: argparse.ArgumentParser) -> None:
                         help='dataset root to write')
     parser.add_argument('--num-classes', type=int, default=10)
     parser.add_argument('--train-per-class', type=int, default=40)
-    parser.add_argument('--val-per-class', type=int, default=10)
+    parser.add_argument('--val-per-class', type=int, default=30)
     parser.add_argument('--image-size', type=int, default=64)
     parser.add_argument('--seed', type=int, default=0)
 

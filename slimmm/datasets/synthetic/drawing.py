@@ -94,7 +94,7 @@ def stripe_texture(image: Image.Image, polygon, label: int, num_classes: int,
     mask = Image.new('L', image.size, 0)
     ImageDraw.Draw(mask).polygon(polygon, fill=255)
     theta = math.pi * label / num_classes
-    period = 4 + 2 * (label % 3)
+    period = max(4, size // 8) + size // 16 * (label % 3)
     ys, xs = np.mgrid[0:size, 0:size]
     phase = (xs * math.cos(theta) + ys * math.sin(theta)) / period
     stripes = (np.floor(phase) % 2).astype(bool)

@@ -16,7 +16,7 @@ from .drawing import (SHAPES, draw_shape, noisy_background, random_color,
 
 
 def make_tiny_imagenet(root: str, num_classes: int = 10,
-                       train_per_class: int = 40, val_per_class: int = 10,
+                       train_per_class: int = 40, val_per_class: int = 30,
                        image_size: int = 64, seed: int = 0) -> Dict:
     """Write the dataset under ``root`` (idempotent) and return its facts."""
     if num_classes > len(SHAPES):
