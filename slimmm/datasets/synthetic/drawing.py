@@ -94,6 +94,9 @@ def stripe_texture(image: Image.Image, polygon, label: int, num_classes: int,
     mask = Image.new('L', image.size, 0)
     ImageDraw.Draw(mask).polygon(polygon, fill=255)
     theta = math.pi * label / num_classes
+    # 8 / 12 / 16 px at 64 px: still 4-8 px after the 32 px crops of the
+    # tiny configs, which the stride-4 ResNet stem resolves (4-8 px
+    # periods at 64 px alias away there).
     period = max(4, size // 8) + size // 16 * (label % 3)
     ys, xs = np.mgrid[0:size, 0:size]
     phase = (xs * math.cos(theta) + ys * math.sin(theta)) / period

@@ -5,6 +5,7 @@ Layout (as ImageNet's): ``root/{train,val}/<class>/<name>.JPEG`` and
 The class is the shape with its texture; colour, size, position, rotation
 and background vary, so a network has to learn shape to classify.
 """
+import json
 import os
 import os.path as osp
 from typing import Dict
@@ -13,6 +14,10 @@ import numpy as np
 
 from .drawing import (SHAPES, draw_shape, noisy_background, random_color,
                       stripe_texture)
+
+# Raised whenever the drawing changes, so that a folder made by an older
+# version is not silently reused with numbers measured on the new one.
+GENERATOR_VERSION = 2
 
 
 def make_tiny_imagenet(root: str, num_classes: int = 10,
@@ -24,8 +29,24 @@ def make_tiny_imagenet(root: str, num_classes: int = 10,
     classes = [f'n{index:08d}_{SHAPES[index]}'
                for index in range(num_classes)]
     marker = osp.join(root, 'meta', 'val.txt')
+    stamp = osp.join(root, 'meta', 'generator.json')
     counts = {'train': train_per_class, 'val': val_per_class}
-    if not osp.exists(marker):
+    settings = dict(version=GENERATOR_VERSION, num_classes=num_classes,
+                    image_size=image_size, seed=seed, **{
+                        f'{split}_per_class': n
+                        for split, n in counts.items()})
+    if osp.exists(marker):
+        made = None
+        if osp.exists(stamp):
+            with open(stamp) as f:
+                made = json.load(f)
+        if made != settings:
+            raise ValueError(
+                f'{root} already holds tiny ImageNet data made '
+                f'{"with " + str(made) if made else "by an older generator"}'
+                f', not {settings}. It is left untouched: delete the folder '
+                'or choose another output folder to generate this version.')
+    else:
         rng = np.random.default_rng(seed)
         os.makedirs(osp.join(root, 'meta'), exist_ok=True)
         for split, per_class in counts.items():
@@ -48,6 +69,8 @@ def make_tiny_imagenet(root: str, num_classes: int = 10,
             with open(tmp, 'w') as f:
                 f.write('\n'.join(lines) + '\n')
             os.replace(tmp, osp.join(root, 'meta', f'{split}.txt'))
+        with open(stamp, 'w') as f:
+            json.dump(settings, f)
     return dict(root=root, classes=classes, **{
         f'num_{split}': n * num_classes for split, n in counts.items()
     })
