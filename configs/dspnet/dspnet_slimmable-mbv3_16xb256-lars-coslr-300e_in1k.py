@@ -8,8 +8,8 @@ _base_ = [
 ]
 # Under DDP, back-propagate each sampled sub-network as soon as its loss is
 # computed and all-reduce the gradients once per iteration (DSPNet's memory
-# claim, section 4.1); find_unused_parameters: the other widths' BN members
-# are not used by the synchronised (largest) sub-network.
+# claim, section 4.1); find_unused_parameters: the synchronised (last)
+# sub-network does not use the deeper blocks or other widths' BN members.
 model_wrapper_cfg = dict(type='SubnetDistributedDataParallel',
                          broadcast_buffers=False, find_unused_parameters=True)
 max_epochs = 300

@@ -25,8 +25,9 @@ class SubnetDistributedDataParallel(MMDistributedDataParallel):
     this wrapper's forward for each sub-network, so DDP prepares its
     gradient reduction, and backpropagates right away; every backward but
     the last runs under :meth:`no_sync`, so the accumulated gradients are
-    all-reduced (averaged over ranks) once per iteration, in the largest
-    sub-network's backward.
+    all-reduced (averaged over ranks) once per iteration, in the last
+    sub-network's backward (see :func:`slimmm.models.algorithms.dspnet.
+    backward_order` for the order).
 
     On a CPU model ``device_ids`` is dropped (torch's DDP rejects it there
     and mmengine's Runner always passes it), so the same config runs with
@@ -36,8 +37,9 @@ class SubnetDistributedDataParallel(MMDistributedDataParallel):
         module (nn.Module): A model with ``train_subnets``.
         find_unused_parameters (bool): Needed whenever the last (synchronised)
             sub-network does not use every parameter that received a
-            gradient in the iteration, e.g. the switchable BN members of the
-            other widths; without it DDP never all-reduces their bucket.
+            gradient in the iteration (deeper blocks, the switchable BN
+            members of other widths); without it DDP never all-reduces their
+            bucket.
             Defaults to True.
         **kwargs: :class:`MMDistributedDataParallel` arguments
             (``device_ids``, ``broadcast_buffers``, ...).

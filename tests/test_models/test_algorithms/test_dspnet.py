@@ -96,14 +96,14 @@ def test_accumulated_gradients_equal_summed_loss_gradients():
                for p in model.parameters())
 
 
-def test_backward_order_ends_with_the_largest_subnet():
+def test_backward_order_starts_with_the_largest_subnet():
     model = _model()
     model.set_progress(50, 100)
     subnets = model.sample_subnets()  # largest first
-    assert backward_order(subnets) == [1, 2, 3, 0]
+    assert backward_order(subnets) == [0, 1, 2, 3]
     # widest first, then deepest; depth None is the full depth
     nets = [SubNet(0.5), SubNet(1.0, (2, 2, 2, 2)), SubNet(1.0)]
-    assert backward_order(nets) == [0, 1, 2]
+    assert backward_order(nets) == [2, 0, 1]
     assert backward_order([SubNet(1.0)]) == [0]
 
 
