@@ -12,6 +12,7 @@ from mmengine.runner import Runner
 
 import slimmm  # noqa: F401
 from slimmm.apis import load_run_config
+from slimmm.apis.cpu_dist import close_distributed
 
 
 def parse_args():
@@ -43,6 +44,7 @@ def main():
                                        out_file_path=args.out))
     runner = Runner.from_cfg(cfg)
     runner.test()
+    close_distributed()
 
 
 if __name__ == '__main__':

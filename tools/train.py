@@ -11,6 +11,7 @@ from mmengine.runner import Runner
 
 import slimmm  # noqa: F401  (registries, safe checkpoint loading)
 from slimmm.apis import load_run_config
+from slimmm.apis.cpu_dist import close_distributed
 
 
 def parse_args():
@@ -47,6 +48,7 @@ def main():
         cfg.resume, cfg.load_from = True, args.resume
     runner = Runner.from_cfg(cfg)
     runner.train()
+    close_distributed()
 
 
 if __name__ == '__main__':

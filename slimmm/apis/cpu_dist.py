@@ -122,3 +122,18 @@ def init_cpu_distributed(launcher: str) -> bool:
     print_log(f'No GPU: rank {dist.get_rank()}/{dist.get_world_size()} '
               'joined a gloo process group on CPU.', logger='current')
     return True
+
+
+def close_distributed() -> None:
+    """Leave the process group once a run has finished on every rank.
+
+    Without it the interpreter can exit while gloo's worker threads still
+    run, and the C++ runtime aborts (``terminate called without an active
+    exception``, SIGABRT), so ``torchrun`` reports a finished run as
+    failed (pytorch/pytorch#190489). Call it only after success: a rank
+    that failed never reaches the barrier, and the others would wait.
+    """
+    import torch.distributed as dist
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
