@@ -13,20 +13,24 @@ training step (``model.train_step`` with a real SGD optimizer wrapper):
   smallest 0.25 + one random; DSPNet: the sandwich of n = 4 in width and
   depth).
 
-FLOPs-proportional limit. Counting multiply-accumulates of every conv /
-linear layer during one ``loss`` call, split into forwards that build a
-graph (the online networks: forward + backward ~ 3 x forward) and forwards
-without gradient (the momentum / target network: 1 x forward)::
+FLOPs-proportional limit: the FLOPs of one sampled step over those of one
+full-only step, both counted by torch's ``FlopCounterMode`` over the whole
+``train_step``: forward and backward of every convolution and matrix
+product (online sub-networks, the momentum / target network, projectors,
+and the contrastive logits against the queue or the batch). Roughly::
 
-    limit = (3 * sum_s F_s + F_target) / (3 * F_full + F_target)
+    limit ~ (3 * sum_s F_s + F_target) / (3 * F_full + F_target)
 
-where ``F_s`` is what sub-network ``s`` costs on the views it sees. For a
-ResNet ``F_s ~ w_s^2 F`` (channels shrink on both sides of each conv), so
-e.g. SlimCLR-MoCov2 (view 1 through 4 widths, one momentum forward):
-``(3 * 1.875 + 1) / (3 + 1) = 1.66``; the script measures ``F_s`` rather
-than assuming ``w^2`` (the stem input and the projectors do not shrink, and
-DSPNet also drops blocks). Targets: step-time ratio <= 1.05 x limit and, for
-DSPNet (one backward per sub-network), peak memory <= 1.15 x full-only.
+where ``F_s`` is what sub-network ``s`` costs on the views it sees
+(backward ~ 2 x forward). For a ResNet ``F_s ~ w_s^2 F``, e.g.
+SlimCLR-MoCov2 (view 1 through 4 widths, one momentum forward):
+``(3 * 1.875 + 1) / (3 + 1) = 1.66``. The count replaces the estimate
+because the estimate misses terms that do not shrink with the width: the
+stem input, the projectors' fixed dimensions, DSPNet's dropped blocks, and
+the logits of each width against the 65536-key MoCo queue (32 x 128 x 65536
+multiply-adds per width and view at batch 32, ~6 % of a ResNet-18 forward
+at 64 px). Targets: step-time ratio <= 1.05 x limit and, for DSPNet (one
+backward per sub-network), peak memory <= 1.15 x full-only.
 
 Peak memory: ``torch.cuda.max_memory_allocated`` on CUDA; on CPU the growth
 of the process's RSS high-water mark (``VmHWM``, reset through
@@ -110,32 +114,16 @@ def optim_wrapper_for(model: nn.Module):
                                         momentum=0.9))
 
 
-def count_macs(model: nn.Module, batch: Dict, phase: str
-               ) -> Tuple[float, float, List[float]]:
-    """(online MACs with graph, target MACs without, sampled widths) of one
-    ``loss`` call."""
-    totals = {'online': 0.0, 'target': 0.0}
-
-    def hook(module, inputs, output):
-        x = inputs[0]
-        if isinstance(module, nn.Conv2d):
-            groups = x.shape[1] if getattr(module, 'depthwise', False) \
-                or module.groups > 1 else 1
-            macs = output.numel() * (x.shape[1] // groups) * \
-                module.kernel_size[0] * module.kernel_size[1]
-        else:
-            macs = output.numel() * x.shape[-1]
-        totals['online' if torch.is_grad_enabled() else 'target'] += macs
-
-    handles = [m.register_forward_hook(hook) for m in model.modules()
-               if isinstance(m, (nn.Conv2d, nn.Linear))]
+def count_flops(model: nn.Module, batch: Dict, phase: str
+                ) -> Tuple[float, List[float]]:
+    """(FLOPs of one training step, sampled widths) in ``phase``."""
+    from torch.utils.flop_counter import FlopCounterMode
     set_phase(model, phase)
     widths = [net.width for net in model.sample_subnets()]
-    data = model.data_preprocessor(batch, True)
-    model.loss(data['inputs'], data['data_samples'])
-    for handle in handles:
-        handle.remove()
-    return totals['online'], totals['target'], widths
+    optim_wrapper = optim_wrapper_for(model)
+    with FlopCounterMode(display=False) as counter:
+        model.train_step(batch, optim_wrapper)
+    return counter.get_total_flops(), widths
 
 
 def _sync() -> None:
@@ -213,11 +201,9 @@ def peak_memory(args, name: str, phase: str) -> float:
 def benchmark(args, name: str) -> Dict:
     model = build(name, args.depth)
     batch = make_batch(args.batch_size, args.image_size)
-    flops = {phase: count_macs(model, batch, phase) for phase in PHASES}
-    cost = {p: 3 * online + target for p, (online, target, _) in
-            flops.items()}
-    row = dict(algorithm=name, widths=flops['sampled'][2],
-               limit=cost['sampled'] / cost['full'])
+    flops = {phase: count_flops(model, batch, phase) for phase in PHASES}
+    row = dict(algorithm=name, widths=flops['sampled'][1],
+               limit=flops['sampled'][0] / flops['full'][0])
     if not args.skip_time:
         times = time_steps(model, batch, args.repeats)
         row.update(time_full=times['full'], time_sampled=times['sampled'],
