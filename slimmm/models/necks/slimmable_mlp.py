@@ -128,12 +128,22 @@ class SlimmableMLPNeck(BaseModule):
 @MODELS.register_module()
 class SlimmableMoCoV2Neck(SlimmableMLPNeck):
     """MoCov2's 2-layer projection head (``in -> 2048 -> ReLU -> 128``)
-    with a slimmable input (SlimCLR-MoCov2)."""
+    with a slimmable input (SlimCLR-MoCov2).
+
+    Initialised like MoCo v2's head (PyTorch's default ``nn.Linear`` init,
+    as the official code and mmpretrain's ``MoCoV2Neck``), not with the
+    ``Normal(std=0.01)`` of the other heads: with no BN in this head, small
+    weights pass the large common mean of the post-ReLU backbone features
+    straight through, every image projects to almost the same direction
+    (mean cosine 0.98 between images on the tiny data) and InfoNCE sits at
+    its chance level log(1 + K) for the whole tiny run.
+    """
 
     def __init__(self, in_channels: Optional[SpecLike] = None,
                  hid_channels: int = 2048, out_channels: int = 128,
                  **kwargs):
         kwargs.setdefault('num_layers', 2)
+        kwargs.setdefault('init_cfg', None)
         super().__init__(in_channels, hid_channels, out_channels,
                          slim_hidden=False, **kwargs)
 
