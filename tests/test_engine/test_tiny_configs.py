@@ -130,19 +130,24 @@ def shipped_run_logs(name, data_root, work_dir):
 
 
 @pytest.mark.slow
-def test_shipped_tiny_slimclr_run_lowers_its_loss(tiny_imagenet, tmp_path):
-    """The shipped config unchanged, 8 epochs x 12 iterations: after the
-    queue has filled with real keys (epoch 2) the full width's InfoNCE falls
-    during slow start (epochs 1-4), and Eq. 7 falls once all four widths
-    train (epochs 5-8; epoch 6 is the first whose 10-iteration logging
-    window lies wholly inside that phase)."""
-    logs = shipped_run_logs('slimclr-mocov2', tiny_imagenet['root'],
-                            tmp_path)
+@pytest.mark.parametrize('name,infonce_drop,total_drop', [
+    ('slimclr-mocov2', 0.1, 0.5),   # measured 0.33 and 0.95
+    ('slimclr-mocov3', 0.05, 0.15),  # measured 0.15 and 0.34
+])
+def test_shipped_tiny_slimclr_run_lowers_its_loss(name, infonce_drop,
+                                                  total_drop, tiny_imagenet,
+                                                  tmp_path):
+    """The shipped config unchanged, 8 epochs x 12 iterations: the full
+    width's InfoNCE falls during slow start from epoch 2 (MoCov2: once the
+    queue holds real keys) to epoch 4, and Eq. 7 falls once all four widths
+    train, from epoch 6 (the first whose 10-iteration logging window lies
+    wholly inside that phase) to epoch 8."""
+    logs = shipped_run_logs(name, tiny_imagenet['root'], tmp_path)
     assert [r['n_subnets'] for r in logs] == [1] * 48 + [4] * 48
     infonce = _epoch_means(logs, 'w1_infonce')
     total = _epoch_means(logs, 'loss')
-    assert infonce[4] < infonce[2] - 0.1, infonce
-    assert total[8] < total[6] - 0.5, total
+    assert infonce[4] < infonce[2] - infonce_drop, infonce
+    assert total[8] < total[6] - total_drop, total
 
 
 @pytest.mark.slow
