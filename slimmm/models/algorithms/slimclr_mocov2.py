@@ -57,6 +57,45 @@ def subnet_losses(base: Dict[float, torch.Tensor],
     return total
 
 
+def check_slimclr_options(subnet_terms: str,
+                          loss_weight_manner: Optional[int]) -> None:
+    """Refuse unknown objective options before anything is built."""
+    if subnet_terms not in SUBNET_TERMS:
+        raise ValueError(f'subnet_terms must be one of {SUBNET_TERMS}, '
+                         f'got {subnet_terms!r}.')
+    if loss_weight_manner is not None:
+        slimclr_loss_weights([1.0], loss_weight_manner)  # validates
+
+
+def slimclr_objective(logits: Dict, base: Dict, subnet_terms: str,
+                      manner: Optional[int], distill_temperature: float):
+    """Eq. 4-7 over the sampled sub-networks, shared by SlimCLR-MoCov2/v3.
+
+    Args:
+        logits (dict): Per sub-network (sampling order, the full network
+            first: the teacher), a list of logits, one per query/key
+            pairing (MoCov2: one; MoCov3: both symmetrised pairings).
+        base (dict): Per sub-network, its InfoNCE (Eq. 1).
+        subnet_terms (str): See :func:`subnet_losses`.
+        manner (int, optional): Loss reweighting manner (Eq. 6).
+        distill_temperature (float): ``tau2`` of Eq. 4.
+
+    Returns:
+        tuple: The total loss and the distillation term per sub-network.
+    """
+    subnets = list(logits)
+    teacher = logits[subnets[0]]
+    distill = {} if subnet_terms == 'infonce' else {
+        net: sum(online_distillation(student, target, distill_temperature)
+                 for student, target in zip(logits[net], teacher))
+        for net in subnets[1:]
+    }
+    loss = subnet_losses({n.width: v for n, v in base.items()},
+                         {n.width: v for n, v in distill.items()},
+                         subnet_terms, manner)
+    return loss, distill
+
+
 @MODELS.register_module()
 class SlimCLRMoCoV2(BaseSlimmableSelfSupervisor):
     """SlimCLR-MoCov2 (SlimCLR Eq. 1, 4-7; slow start).
@@ -99,11 +138,7 @@ class SlimCLRMoCoV2(BaseSlimmableSelfSupervisor):
                  shuffle_bn: bool = True,
                  data_preprocessor: Optional[Union[dict, nn.Module]] = None,
                  init_cfg: Optional[dict] = None):
-        if subnet_terms not in SUBNET_TERMS:
-            raise ValueError(f'subnet_terms must be one of {SUBNET_TERMS}, '
-                             f'got {subnet_terms!r}.')
-        if loss_weight_manner is not None:
-            slimclr_loss_weights([1.0], loss_weight_manner)  # validates
+        check_slimclr_options(subnet_terms, loss_weight_manner)
         super().__init__(
             backbone=backbone, neck=neck, sampler=sampler,
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
@@ -192,17 +227,11 @@ class SlimCLRMoCoV2(BaseSlimmableSelfSupervisor):
         for net in subnets:
             with self.subnet(net):
                 query = self.neck(self.backbone(view_q))[0]
-            logits[net] = contrastive_logits(query, keys, queue)
-            base[net] = info_nce(logits[net], self.temperature)
-        teacher = logits[subnets[0]]
-        distill = {} if self.subnet_terms == 'infonce' else {
-            net: online_distillation(logits[net], teacher,
-                                     self.distill_temperature)
-            for net in subnets[1:]
-        }
-        loss = subnet_losses({n.width: v for n, v in base.items()},
-                             {n.width: v for n, v in distill.items()},
-                             self.subnet_terms, self.loss_weight_manner)
+            logits[net] = [contrastive_logits(query, keys, queue)]
+            base[net] = info_nce(logits[net][0], self.temperature)
+        loss, distill = slimclr_objective(
+            logits, base, self.subnet_terms, self.loss_weight_manner,
+            self.distill_temperature)
         self.enqueue(keys)
         losses = dict(loss=loss)
         return self.log_subnets(losses, subnets,

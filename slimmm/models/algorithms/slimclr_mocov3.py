@@ -21,9 +21,9 @@ import torch.nn as nn
 from mmengine.dist import all_gather, get_rank
 
 from ...registry import MODELS
-from ..losses import contrastive_logits, info_nce, online_distillation
+from ..losses import contrastive_logits, info_nce
 from .base import BaseSlimmableSelfSupervisor, fill_slimmable_cfg
-from .slimclr_mocov2 import SUBNET_TERMS, subnet_losses
+from .slimclr_mocov2 import check_slimclr_options, slimclr_objective
 
 
 @MODELS.register_module()
@@ -63,9 +63,7 @@ class SlimCLRMoCoV3(BaseSlimmableSelfSupervisor):
                                                 slow_start=0.5),
                  data_preprocessor: Optional[Union[dict, nn.Module]] = None,
                  init_cfg: Optional[dict] = None):
-        if subnet_terms not in SUBNET_TERMS:
-            raise ValueError(f'subnet_terms must be one of {SUBNET_TERMS}, '
-                             f'got {subnet_terms!r}.')
+        check_slimclr_options(subnet_terms, loss_weight_manner)
         super().__init__(
             backbone=backbone, neck=neck, sampler=sampler,
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
@@ -116,14 +114,8 @@ class SlimCLRMoCoV3(BaseSlimmableSelfSupervisor):
                            contrastive_logits(queries[1], keys[0])]
             base[net] = sum(info_nce(x, self.temperature, True, offset)
                             for x in logits[net])
-        teacher = logits[subnets[0]]
-        distill = {} if self.subnet_terms == 'infonce' else {
-            net: sum(online_distillation(s, t, self.distill_temperature)
-                     for s, t in zip(logits[net], teacher))
-            for net in subnets[1:]
-        }
-        loss = subnet_losses({n.width: v for n, v in base.items()},
-                             {n.width: v for n, v in distill.items()},
-                             self.subnet_terms, self.loss_weight_manner)
+        loss, distill = slimclr_objective(
+            logits, base, self.subnet_terms, self.loss_weight_manner,
+            self.distill_temperature)
         return self.log_subnets(dict(loss=loss), subnets,
                                 dict(infonce=base, distill=distill))
