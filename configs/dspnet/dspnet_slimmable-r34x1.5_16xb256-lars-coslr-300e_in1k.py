@@ -4,14 +4,8 @@ _base_ = [
     '../_base_/models/dspnet_slimmable-r34x1.5.py',
     '../_base_/datasets/imagenet_byol-128.py',
     '../_base_/schedules/dspnet_lars-coslr-300e.py',
-    '../_base_/default_runtime.py',
+    '../_base_/dspnet_runtime.py',
 ]
-# Under DDP, back-propagate each sampled sub-network as soon as its loss is
-# computed and all-reduce the gradients once per iteration (DSPNet's memory
-# claim, section 4.1); find_unused_parameters: the synchronised (last)
-# sub-network does not use the deeper blocks or other widths' BN members.
-model_wrapper_cfg = dict(type='SubnetDistributedDataParallel',
-                         broadcast_buffers=False, find_unused_parameters=True)
 max_epochs = 300
 warmup_epochs = 10
 model = dict(sampler=dict(warmup=warmup_epochs / max_epochs))
