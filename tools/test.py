@@ -4,14 +4,13 @@
         [--cfg-options k=v ...] [--launcher none|pytorch|slurm]
 """
 import argparse
-import os
 import os.path as osp
 
-from mmengine.config import DictAction
 from mmengine.runner import Runner
 
 import slimmm  # noqa: F401
 from slimmm.apis import load_run_config
+from slimmm.apis.config import parse_run_args
 from slimmm.apis.cpu_dist import close_distributed
 
 
@@ -19,15 +18,8 @@ def parse_args():
     parser = argparse.ArgumentParser(description='Test a slimmm model')
     parser.add_argument('config')
     parser.add_argument('checkpoint')
-    parser.add_argument('--work-dir')
     parser.add_argument('--out', help='dump predictions to a pickle file')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
-    parser.add_argument('--launcher', default='none',
-                        choices=['none', 'pytorch', 'slurm', 'mpi'])
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    return args
+    return parse_run_args(parser)
 
 
 def main():

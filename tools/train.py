@@ -4,35 +4,25 @@
         [--cfg-options k=v ...] [--launcher none|pytorch|slurm]
 """
 import argparse
-import os
 
-from mmengine.config import DictAction
 from mmengine.runner import Runner
 
 import slimmm  # noqa: F401  (registries, safe checkpoint loading)
 from slimmm.apis import load_run_config
+from slimmm.apis.config import parse_run_args
 from slimmm.apis.cpu_dist import close_distributed
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description='Train a slimmm model')
     parser.add_argument('config', help='train config file path')
-    parser.add_argument('--work-dir', help='where logs and checkpoints go')
     parser.add_argument(
         '--resume', nargs='?', type=str, const='auto',
         help='resume from CKPT, or from the latest checkpoint of the work '
         'dir when no CKPT is given')
     parser.add_argument('--amp', action='store_true',
                         help='automatic mixed precision')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config entries, e.g. '
-                        'model.backbone.width=0.5')
-    parser.add_argument('--launcher', default='none',
-                        choices=['none', 'pytorch', 'slurm', 'mpi'])
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    return args
+    return parse_run_args(parser)
 
 
 def main():

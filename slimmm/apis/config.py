@@ -1,7 +1,25 @@
 """Config helpers shared by the tools (train, test, benchmarks)."""
+import argparse
+import os
 from typing import Optional
 
-from mmengine.config import Config, DictAction  # noqa: F401
+from mmengine.config import Config, DictAction
+
+
+def parse_run_args(parser: argparse.ArgumentParser) -> argparse.Namespace:
+    """Add the options tools/train.py and tools/test.py share (work dir,
+    config overrides, launcher), parse, and export ``LOCAL_RANK`` for
+    launchers that pass ``--local-rank`` instead of setting it."""
+    parser.add_argument('--work-dir', help='where logs and checkpoints go')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config entries, e.g. '
+                        'model.backbone.width=0.5')
+    parser.add_argument('--launcher', default='none',
+                        choices=['none', 'pytorch', 'slurm', 'mpi'])
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
 
 
 def load_run_config(path: str, cfg_options: Optional[dict] = None,
