@@ -63,6 +63,23 @@ class BaseSlimmableBackbone(BaseModule):
         """The BN for a tensor of ``spec`` channels (switchable or sliced)."""
         return build_slimmable_bn(self.norm_cfg, spec, self.width_space)
 
+    @staticmethod
+    def check_stage_indices(out_indices: Sequence[int], frozen_stages: int,
+                            num_outputs: int,
+                            max_frozen: Optional[int] = None) -> None:
+        """Refuse output / frozen stage indices outside the network before
+        anything is built: outputs are ``0 .. num_outputs - 1``; frozen
+        stages count up to ``max_frozen`` (default ``num_outputs - 1``; a
+        ResNet counts its stem as stage 0 there, so ``num_outputs``)."""
+        for index in out_indices:
+            if index not in range(num_outputs):
+                raise ValueError(f'out_indices must be in range(0, '
+                                 f'{num_outputs}), got {tuple(out_indices)}.')
+        last = num_outputs - 1 if max_frozen is None else max_frozen
+        if frozen_stages not in range(-1, last + 1):
+            raise ValueError(f'frozen_stages must be in range(-1, '
+                             f'{last + 1}), got {frozen_stages}.')
+
     def _finish_build(self) -> None:
         """Called by subclasses at the end of ``__init__``."""
         if self.fixed_width is not None:

@@ -126,13 +126,7 @@ class SlimmableMobileNetV2(BaseSlimmableBackbone):
                  **kwargs):
         super().__init__(**kwargs)
         num_outputs = len(self.arch_settings) + 1
-        for index in out_indices:
-            if index not in range(num_outputs):
-                raise ValueError(f'out_indices must be in range(0, '
-                                 f'{num_outputs}), got {tuple(out_indices)}.')
-        if frozen_stages not in range(-1, num_outputs):
-            raise ValueError(f'frozen_stages must be in range(-1, '
-                             f'{num_outputs}), got {frozen_stages}.')
+        self.check_stage_indices(out_indices, frozen_stages, num_outputs)
         self.out_indices = tuple(out_indices)
         self.frozen_stages = frozen_stages
         self.act_cfg = act_cfg

@@ -141,13 +141,7 @@ class SlimmableMobileNetV3(BaseSlimmableBackbone):
         num_outputs = len(settings) + 2
         if out_indices is None:
             out_indices = (num_outputs - 1, )
-        for index in out_indices:
-            if index not in range(num_outputs):
-                raise ValueError(f'out_indices must be in range(0, '
-                                 f'{num_outputs}), got {tuple(out_indices)}.')
-        if frozen_stages not in range(-1, num_outputs):
-            raise ValueError(f'frozen_stages must be in range(-1, '
-                             f'{num_outputs}), got {frozen_stages}.')
+        self.check_stage_indices(out_indices, frozen_stages, num_outputs)
         self.arch = arch
         self.out_indices = tuple(out_indices)
         self.frozen_stages = frozen_stages

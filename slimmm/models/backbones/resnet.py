@@ -149,15 +149,9 @@ class SlimmableResNet(BaseSlimmableBackbone):
         if len(strides) != len(self.stage_blocks):
             raise ValueError(f'strides {tuple(strides)} must have one entry '
                              f'per stage ({len(self.stage_blocks)}).')
-        for index in out_indices:
-            if not 0 <= index < len(self.stage_blocks):
-                raise ValueError(
-                    f'out_indices must be in range(0, '
-                    f'{len(self.stage_blocks)}), got {tuple(out_indices)}.')
-        if not -1 <= frozen_stages <= len(self.stage_blocks):
-            raise ValueError(
-                f'frozen_stages must be in range(-1, '
-                f'{len(self.stage_blocks) + 1}), got {frozen_stages}.')
+        num_stages = len(self.stage_blocks)
+        self.check_stage_indices(out_indices, frozen_stages, num_stages,
+                                 max_frozen=num_stages)
         self.out_indices = tuple(out_indices)
         self.stem_channels, self.base_channels = stem_channels, base_channels
         self.strides = tuple(strides)
