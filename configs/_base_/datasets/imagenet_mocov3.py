@@ -1,7 +1,9 @@
 # ImageNet-1k, MoCov3's asymmetric views (blur always in view 1, rarely in
 # view 2, solarization in view 2 only), for SlimCLR-MoCov3.
 _base_ = ['./imagenet_mocov2.py']
-view_pipeline1 = [
+# Both views share crop, colour jitter and grayscale; they differ in blur
+# and solarization only.
+view_common = [
     dict(type='RandomResizedCrop', scale={{_base_.crop_size}},
          crop_ratio_range=(0.2, 1.), backend='pillow'),
     dict(type='RandomApply', prob=0.8, transforms=[
@@ -9,19 +11,14 @@ view_pipeline1 = [
              saturation=0.2, hue=0.1)]),
     dict(type='RandomGrayscale', prob=0.2, keep_channels=True,
          channel_weights=(0.114, 0.587, 0.2989)),
+]
+view_pipeline1 = view_common + [
     dict(type='GaussianBlur', magnitude_range=(0.1, 2.0),
          magnitude_std='inf', prob=1.),
     dict(type='Solarize', thr=128, prob=0.),
     dict(type='RandomFlip', prob=0.5),
 ]
-view_pipeline2 = [
-    dict(type='RandomResizedCrop', scale={{_base_.crop_size}},
-         crop_ratio_range=(0.2, 1.), backend='pillow'),
-    dict(type='RandomApply', prob=0.8, transforms=[
-        dict(type='ColorJitter', brightness=0.4, contrast=0.4,
-             saturation=0.2, hue=0.1)]),
-    dict(type='RandomGrayscale', prob=0.2, keep_channels=True,
-         channel_weights=(0.114, 0.587, 0.2989)),
+view_pipeline2 = view_common + [
     dict(type='GaussianBlur', magnitude_range=(0.1, 2.0),
          magnitude_std='inf', prob=0.1),
     dict(type='Solarize', thr=128, prob=0.2),
