@@ -16,5 +16,6 @@ default_hooks = dict(logger=dict(interval=5),
                      checkpoint=dict(interval=max_epochs))
 optim_wrapper = dict(
     optimizer=dict(type='SGD', lr=0.05, momentum=0.9, weight_decay=0.0))
-param_scheduler = dict(type='CosineAnnealingLR', by_epoch=True,
-                       T_max=max_epochs, eta_min=0.0)
+# T_max / end are left to the Runner (max_epochs), so a variant that
+# changes the length changes only train_cfg.
+param_scheduler = dict(type='CosineAnnealingLR', by_epoch=True, eta_min=0.0)

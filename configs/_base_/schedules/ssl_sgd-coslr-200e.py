@@ -8,8 +8,9 @@ optim_wrapper = dict(
 param_scheduler = [
     dict(type='LinearLR', start_factor=1e-4, by_epoch=True, begin=0,
          end=warmup_epochs, convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', T_max=max_epochs - warmup_epochs,
-         by_epoch=True, begin=warmup_epochs, end=max_epochs,
+    # end (and so T_max) is left to the Runner: max_epochs of train_cfg, so
+    # a longer run changes train_cfg only.
+    dict(type='CosineAnnealingLR', by_epoch=True, begin=warmup_epochs,
          convert_to_iter_based=True),
 ]
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs)

@@ -3,5 +3,3 @@ _base_ = '../../_base_/linear-probe_tiny.py'
 model = dict(with_bn=True, distill=None)
 optim_wrapper = dict(
     optimizer=dict(type='SGD', lr=0.2, momentum=0.9, weight_decay=0.0))
-param_scheduler = dict(type='CosineAnnealingLR', by_epoch=True,
-                       T_max={{_base_.max_epochs}}, eta_min=0.0)

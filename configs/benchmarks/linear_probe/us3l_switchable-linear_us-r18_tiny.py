@@ -7,8 +7,6 @@ model = dict(
     widths=[1.0 - i / num_eval_widths for i in range(num_eval_widths)])
 optim_wrapper = dict(
     optimizer=dict(type='LARS', lr=0.1, momentum=0.9, weight_decay=0.0))
-param_scheduler = dict(type='CosineAnnealingLR', by_epoch=True,
-                       T_max={{_base_.max_epochs}}, eta_min=0.0)
 custom_hooks = [
     dict(type='slimmm.CalibrateBNHook', num_batches=4),
     dict(type='slimmm.WidthReportHook'),
