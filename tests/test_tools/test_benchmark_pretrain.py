@@ -14,7 +14,7 @@ import benchmark_pretrain as bp  # noqa: E402
 
 def args(**kwargs):
     return argparse.Namespace(**dict(dict(
-        depth=18, image_size=32, batch_size=4, repeats=1, skip_time=False,
+        depth=18, image_size=32, batch_size=4, repeats=1, skip_time=False, skip_plain=False,
         skip_memory=True), **kwargs))
 
 
@@ -34,3 +34,38 @@ def test_peak_memory_in_a_fresh_process(monkeypatch):
     monkeypatch.chdir(REPO)
     peak = bp.peak_memory(args(), 'SlimCLR-MoCov2', 'full')
     assert peak > 0
+
+
+@pytest.mark.parametrize('name', ['SlimCLR-MoCov2', 'US3L', 'DSPNet'])
+def test_plain_reference_computes_the_same_loss(monkeypatch, name):
+    """The plain-network reference is the same step without slicing: from
+    the same state, its loss equals the slimmable model's (sliced widths,
+    universal widths, DSPNet's reduced depths)."""
+    import copy
+
+    import torch
+    monkeypatch.chdir(REPO)
+    model = bp.build(name, 18)
+    batch = bp.make_batch(4, 32)
+    twin = copy.deepcopy(model)
+    reference = bp.PlainSubnets(twin)
+    bp.set_phase(model, 'sampled')
+    bp.set_phase(twin, 'sampled')
+    subnets = model.sample_subnets()
+    assert len(subnets) > 1 and any(not net.is_full for net in subnets)
+    inputs = model.data_preprocessor(batch, True)['inputs']
+    slimmable = model.loss(inputs, batch['data_samples'])
+    with reference.active():
+        plain = twin.loss(inputs, batch['data_samples'])
+    # The plain copies hold no slimmable layer at all.
+    from slimmm.models.ops.width import slimmable_layers
+    assert not any(
+        list(slimmable_layers(module))
+        for copies in reference.copies.values()
+        for module in copies.values())
+    keys = sorted(k for k in slimmable if 'loss' in k or 'distill' in k)
+    assert keys and keys == sorted(k for k in plain
+                                   if 'loss' in k or 'distill' in k)
+    for key in keys:
+        assert torch.allclose(plain[key], slimmable[key], rtol=1e-5,
+                              atol=1e-6), key

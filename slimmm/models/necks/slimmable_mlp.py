@@ -31,9 +31,10 @@ def _spec(value: SpecLike, slim: bool) -> ChannelSpec:
 
 def _norm1d(spec: ChannelSpec, space: WidthSpace, affine: bool) -> nn.Module:
     # BN1d members (switchable) or one sliced BN (universal); F.batch_norm in
-    # SlicedBatchNorm2d accepts (N, C) input as well.
+    # SlicedBatchNorm2d accepts (N, C) input as well, and type BN1d makes its
+    # static export a BatchNorm1d.
     if space.universal:
-        norm = SlicedBatchNorm2d(spec, dict(type='BN'))
+        norm = SlicedBatchNorm2d(spec, dict(type='BN1d'))
         if not affine:
             norm.weight.requires_grad_(False)
             norm.bias.requires_grad_(False)

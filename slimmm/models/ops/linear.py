@@ -4,6 +4,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .channels import ChannelSpec
+from .slicing import leading_block
 from .width import SlimmableMixin
 
 
@@ -25,8 +26,9 @@ class SlimmableLinear(SlimmableMixin, nn.Linear):
         in_f, out_f = self.in_spec.at(self.width), self.out_spec.at(self.width)
         if in_f == self.in_features and out_f == self.out_features:
             return super().forward(x)
-        bias = self.bias[:out_f] if self.bias is not None else None
-        return F.linear(x, self.weight[:out_f, :in_f], bias)
+        bias = (leading_block(self, 'bias', (out_f, ))
+                if self.bias is not None else None)
+        return F.linear(x, leading_block(self, 'weight', (out_f, in_f)), bias)
 
     def to_static(self, width: float) -> nn.Linear:
         in_f, out_f = self.in_spec.at(width), self.out_spec.at(width)

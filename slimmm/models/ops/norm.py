@@ -83,10 +83,10 @@ class SlicedBatchNorm2d(SlimmableMixin, nn.Module):
         super().__init__()
         cfg = dict(norm_cfg)
         norm_type = cfg.pop('type', 'BN')
-        if norm_type not in ('BN', 'BN2d') + SYNC_BN_TYPES:
+        if norm_type not in ('BN', 'BN1d', 'BN2d') + SYNC_BN_TYPES:
             raise ValueError(
                 f'Universally slimmable networks support norm_cfg type BN or '
-                f'SyncBN, got {norm_type!r}.')
+                f'SyncBN (BN1d in projector MLPs), got {norm_type!r}.')
         self.norm_cfg = dict(norm_cfg)
         self.sync = norm_type in SYNC_BN_TYPES
         self.spec = spec

@@ -164,6 +164,15 @@ class SlimmableMixin:
 
     width: float = 1.0
 
+    def __getstate__(self):
+        # Cached parameter views (ops.slicing) carry autograd history, which
+        # deepcopy refuses and a pickle must not hold; they are rebuilt on
+        # the next forward.
+        from .slicing import CACHE_ATTR
+        state = self.__dict__.copy()
+        state.pop(CACHE_ATTR, None)
+        return state
+
     def to_static(self, width: float) -> nn.Module:
         """A plain module equal to this layer at ``width``."""
         raise NotImplementedError
