@@ -14,7 +14,8 @@ import benchmark_pretrain as bp  # noqa: E402
 
 def args(**kwargs):
     return argparse.Namespace(**dict(dict(
-        depth=18, image_size=32, batch_size=4, repeats=1, skip_time=False, skip_plain=False,
+        depth=18, image_size=32, batch_size=4, repeats=1, skip_time=False,
+        skip_plain=False,
         skip_memory=True), **kwargs))
 
 
@@ -69,3 +70,25 @@ def test_plain_reference_computes_the_same_loss(monkeypatch, name):
     for key in keys:
         assert torch.allclose(plain[key], slimmable[key], rtol=1e-5,
                               atol=1e-6), key
+
+
+def test_ratios_are_medians_of_rounds_timed_side_by_side():
+    """A slow round slows both of its phases: the paired ratio ignores it
+    where a ratio of unpaired medians would not."""
+    times = {
+        ('slimmable', 'full'): [1.0, 2.0, 1.0],
+        ('slimmable', 'sampled'): [1.5, 3.2, 1.7],
+        ('plain', 'full'): [1.0, 1.0, 2.0],
+        ('plain', 'sampled'): [1.4, 1.5, 3.0],
+    }
+    row = bp.timing_row(times)
+    assert bp.paired_ratios(times, 'slimmable') == pytest.approx(
+        [1.5, 1.6, 1.7])
+    assert row['time_ratio'] == pytest.approx(1.6)
+    assert row['plain_ratio'] == pytest.approx(1.5)
+    assert row['time_full'] == 1.0 and row['time_sampled'] == 1.7
+    # per round: 1.5/1.4 = 1.071, 1.6/1.5 = 1.067, 1.7/1.5 = 1.133
+    assert row['overhead'] == pytest.approx(1.5 / 1.4)
+    assert row['time_full_raw'] == [1.0, 2.0, 1.0]
+    assert 'overhead' not in bp.timing_row(
+        {k: v for k, v in times.items() if k[0] == 'slimmable'})

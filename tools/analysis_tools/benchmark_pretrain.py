@@ -40,10 +40,13 @@ FLOPs share), and the slimmable ratio over the plain ratio is the slimmable
 implementation's own overhead.
 
 Timing: each of the (slimmable / plain) x (full / sampled) steps runs once
-per round, interleaved, after one warm-up round; the table uses the fastest
-of the ``--repeats`` rounds. On a shared machine interference only slows a
-step down (identical consecutive steps were seen to differ by 40 %), so the
-fastest step is the least disturbed estimate; the medians are in ``--out``.
+per round after one warm-up round, the order reversed every other round so
+that a drift of the machine's speed hits both phases alike. On a shared
+machine the speed drifts (identical consecutive steps were seen to differ
+by 40 %), so the ratios are paired: each round gives ``sampled / full`` of
+adjacent steps, and the table reports the median over the ``--repeats``
+rounds of those paired ratios (and of ``slimmable ratio / plain ratio``
+per round), next to the median step times; every raw time is in ``--out``.
 The default crop is the paper's (224 px for SlimCLR and US3L, 128 px for
 DSPNet): at small crops fixed per-layer costs, which a real run does not
 see in that proportion, dominate the narrow widths.
@@ -230,11 +233,12 @@ class PlainSubnets:
 def time_steps(model: nn.Module, batch: Dict, repeats: int,
                plain: bool = True) -> Dict:
     """Step times per (variant, phase): the slimmable model and, with
-    ``plain``, :class:`PlainSubnets`; all of them interleaved in every
-    round so that a change of machine load hits each of them.
+    ``plain``, :class:`PlainSubnets`; all of them in every round, so that
+    a change of machine load hits each of them, in reversed order every
+    other round.
 
     Returns:
-        dict: ``{(variant, phase): (fastest, median)}`` in seconds.
+        dict: ``{(variant, phase): [seconds of round 1, ..., repeats]}``.
     """
     variants = {'slimmable': (optim_wrapper_for(model.parameters()),
                               nullcontext)}
@@ -244,7 +248,8 @@ def time_steps(model: nn.Module, batch: Dict, repeats: int,
                              reference.active)
     times = {(variant, phase): [] for variant in variants for phase in PHASES}
     for round_ in range(repeats + 1):  # round 0 warms up (allocations)
-        for (variant, phase), samples in times.items():
+        order = list(times) if round_ % 2 else list(times)[::-1]
+        for variant, phase in order:
             optim_wrapper, context = variants[variant]
             set_phase(model, phase)
             with context():
@@ -253,8 +258,36 @@ def time_steps(model: nn.Module, batch: Dict, repeats: int,
                 model.train_step(batch, optim_wrapper)
                 _sync()
             if round_:
-                samples.append(time.perf_counter() - start)
-    return {key: (min(t), statistics.median(t)) for key, t in times.items()}
+                times[variant, phase].append(time.perf_counter() - start)
+    return times
+
+
+def paired_ratios(times: Dict, variant: str) -> List[float]:
+    """``sampled / full`` of each round (steps timed next to each other)."""
+    return [sampled / full for sampled, full in
+            zip(times[variant, 'sampled'], times[variant, 'full'])]
+
+
+def timing_row(times: Dict) -> Dict:
+    """Median step times and median paired ratios of :func:`time_steps`
+    (``time_*`` for the slimmable model, ``plain_*`` for the reference),
+    plus the raw times."""
+    row = {}
+    for variant, prefix in (('slimmable', 'time'), ('plain', 'plain')):
+        if (variant, 'full') not in times:
+            continue
+        for phase in PHASES:
+            row[f'{prefix}_{phase}'] = statistics.median(times[variant,
+                                                               phase])
+            row[f'{prefix}_{phase}_raw'] = times[variant, phase]
+        row[f'{prefix}_ratio'] = statistics.median(
+            paired_ratios(times, variant))
+    if 'plain_ratio' in row:
+        row['overhead'] = statistics.median(
+            slimmable / plain for slimmable, plain in zip(
+                paired_ratios(times, 'slimmable'),
+                paired_ratios(times, 'plain')))
+    return row
 
 
 def image_size_of(args, name: str) -> int:
@@ -318,16 +351,8 @@ def benchmark(args, name: str) -> Dict:
     row = dict(algorithm=name, widths=flops['sampled'][1], image_size=size,
                limit=flops['sampled'][0] / flops['full'][0])
     if not args.skip_time:
-        times = time_steps(model, batch, args.repeats, not args.skip_plain)
-        for variant, prefix in (('slimmable', 'time'), ('plain', 'plain')):
-            if (variant, 'full') not in times:
-                continue
-            for phase in PHASES:
-                fastest, median = times[variant, phase]
-                row[f'{prefix}_{phase}'] = fastest
-                row[f'{prefix}_{phase}_median'] = median
-            row[f'{prefix}_ratio'] = (row[f'{prefix}_sampled'] /
-                                      row[f'{prefix}_full'])
+        row.update(timing_row(
+            time_steps(model, batch, args.repeats, not args.skip_plain)))
     if not args.skip_memory:
         memory = {phase: peak_memory(args, name, phase) for phase in PHASES}
         row.update(mem_full=memory['full'], mem_sampled=memory['sampled'],
@@ -340,7 +365,7 @@ def table(rows: List[Dict]) -> str:
     lines = [
         '| algorithm | sampled widths | px | step full (s) | step sampled (s) '
         '| time ratio | FLOPs limit | ratio / limit | plain ratio / limit '
-        '| ratio / plain ratio | peak mem full (MiB) '
+        '| slimmable overhead | peak mem full (MiB) '
         '| peak mem sampled (MiB) | memory ratio |',
         '|---|---|---|---|---|---|---|---|---|---|---|---|---|'
     ]
@@ -358,7 +383,7 @@ def table(rows: List[Dict]) -> str:
             cell('time_ratio'), cell('limit'),
             cell('time_ratio', over='limit'),
             cell('plain_ratio', over='limit'),
-            cell('time_ratio', over='plain_ratio'),
+            cell('overhead'),
             cell('mem_full', 2**20, 0), cell('mem_sampled', 2**20, 0),
             cell('mem_ratio')
         ]
@@ -378,7 +403,7 @@ def parse_args():
                         "paper's, 224 for SlimCLR and US3L, 128 for DSPNet)")
     parser.add_argument('--batch-size', type=int, default=32)
     parser.add_argument('--repeats', type=int, default=5,
-                        help='timed rounds; the fastest counts')
+                        help='timed rounds; the medians count')
     parser.add_argument('--threads', type=int, default=None,
                         help='torch threads (default: torch decides)')
     parser.add_argument('--skip-memory', action='store_true')
@@ -406,7 +431,8 @@ def main():
     rows = []
     for name in args.algorithms:
         rows.append(benchmark(args, name))
-        print(name, {k: v for k, v in rows[-1].items() if k != 'widths'},
+        print(name, {k: v for k, v in rows[-1].items()
+                     if k != 'widths' and not k.endswith('_raw')},
               flush=True)
     print(f'\nbatch {args.batch_size}, '
           f'{"CUDA" if torch.cuda.is_available() else "CPU"}, '
