@@ -81,11 +81,17 @@ def build_backbone(backbone_cfg: Mapping,
     return revert_sync_batchnorm(backbone)
 
 
-def static_at(backbone: BaseSlimmableBackbone, width: float) -> nn.Module:
-    """A plain copy of ``backbone`` at ``width`` (the original is kept)."""
-    width = backbone.check_width(width)
-    static = copy.deepcopy(backbone)
+def static_at(module: nn.Module, width: float,
+              depth: Optional[Sequence[int]] = None) -> nn.Module:
+    """A plain copy of ``module`` (a slimmable backbone, neck or head) at
+    ``width`` and, for a depth-sampled backbone, ``depth`` (blocks per
+    stage); the original is kept."""
+    if hasattr(module, 'check_width'):
+        width = module.check_width(width)
+    static = copy.deepcopy(module)
     set_width(static, width)
+    if depth is not None:
+        static.set_depth(depth)
     return convert_to_static(static, width)
 
 

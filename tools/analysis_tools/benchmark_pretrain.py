@@ -192,14 +192,11 @@ class PlainSubnets:
 
     @staticmethod
     def _plain_copy(module: nn.Module, net) -> nn.Module:
-        from slimmm.models.ops import convert_to_static, set_width
-        module = copy.deepcopy(module)
+        from slimmm.models.export import static_at
         if getattr(module, 'is_static', False):
-            return module
-        set_width(module, net.width)
-        if net.depth is not None and hasattr(module, 'set_depth'):
-            module.set_depth(net.depth)
-        return convert_to_static(module, net.width)
+            return copy.deepcopy(module)
+        depth = net.depth if hasattr(module, 'set_depth') else None
+        return static_at(module, net.width, depth)
 
     def parameters(self):
         yield from self.model.parameters()

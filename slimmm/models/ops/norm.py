@@ -23,6 +23,7 @@ from mmcv.cnn import build_norm_layer
 from torch.nn.modules._functions import SyncBatchNorm as _SyncBatchNormFn
 
 from .channels import ChannelSpec
+from .slicing import leading_block
 from .width import SlimmableMixin, width_key
 
 SYNC_BN_TYPES = ('SyncBN', 'MMSyncBN', 'TorchSyncBN')
@@ -113,7 +114,9 @@ class SlicedBatchNorm2d(SlimmableMixin, nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         channels = self.spec.at(self.width)
-        weight, bias = self.weight[:channels], self.bias[:channels]
+        weight = leading_block(self, 'weight', (channels, ))
+        bias = leading_block(self, 'bias', (channels, ))
+        # Buffers change in place every training forward: nothing to share.
         mean, var = self.running_mean[:channels], self.running_var[:channels]
         momentum = self._momentum()
         if (self.training and self.sync and dist.is_available()
@@ -153,8 +156,10 @@ class SlicedLayerNorm(SlimmableMixin, nn.LayerNorm):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         channels = self.spec.at(self.width)
-        return F.layer_norm(x, (channels, ), self.weight[:channels],
-                            self.bias[:channels], self.eps)
+        return F.layer_norm(x, (channels, ),
+                            leading_block(self, 'weight', (channels, )),
+                            leading_block(self, 'bias', (channels, )),
+                            self.eps)
 
     def to_static(self, width: float) -> nn.LayerNorm:
         channels = self.spec.at(width)

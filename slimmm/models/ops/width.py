@@ -12,6 +12,8 @@ from typing import Iterator, List, Optional, Sequence, Union
 
 import torch.nn as nn
 
+from .slicing import CACHE_ATTR
+
 
 def width_key(width: float) -> str:
     """Name of a width usable as a module / state-dict key (0.75 -> '0_75')."""
@@ -168,7 +170,6 @@ class SlimmableMixin:
         # Cached parameter views (ops.slicing) carry autograd history, which
         # deepcopy refuses and a pickle must not hold; they are rebuilt on
         # the next forward.
-        from .slicing import CACHE_ATTR
         state = self.__dict__.copy()
         state.pop(CACHE_ATTR, None)
         return state

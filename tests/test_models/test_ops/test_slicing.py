@@ -132,3 +132,39 @@ def test_layers_with_cached_blocks_copy_and_pickle():
     x = torch.randn(1, 4, 5, 5)
     assert torch.equal(twin(x), layer(x))
     assert torch.equal(loaded(x), layer(x))
+
+
+def test_sliced_norms_share_their_affine_blocks():
+    """SlicedBatchNorm2d / SlicedLayerNorm: gradients equal fresh slices,
+    and the narrow widths reach the weight through the widest block."""
+    from slimmm.models.ops import SlicedBatchNorm2d, SlicedLayerNorm
+    torch.manual_seed(0)
+    bn = SlicedBatchNorm2d(ChannelSpec(16), dict(type='BN'))
+    ln = SlicedLayerNorm(ChannelSpec(16))
+    for norm in (bn, ln):
+        with torch.no_grad():
+            norm.weight.uniform_(0.5, 1.5)
+            norm.bias.uniform_(-0.5, 0.5)
+    views = [torch.randn(4, 16, 3, 3) for _ in range(2)]
+    weight = {n: m.weight.detach().clone().requires_grad_()
+              for n, m in (('bn', bn), ('ln', ln))}
+    total, reference = 0, 0
+    for width in WIDTHS:
+        c = bn.spec.at(width)
+        bn.width = ln.width = width
+        for x in views:
+            total = total + bn(x[:, :c]).pow(3).mean()
+            total = total + ln(x[:, :c].permute(0, 2, 3, 1)).pow(3).mean()
+            reference = reference + F.batch_norm(
+                x[:, :c], None, None, weight['bn'][:c], bn.bias[:c].detach(),
+                True).pow(3).mean()
+            reference = reference + F.layer_norm(
+                x[:, :c].permute(0, 2, 3, 1), (c, ), weight['ln'][:c],
+                ln.bias[:c].detach(), ln.eps).pow(3).mean()
+    assert _full_size_expansions(total, bn.weight) == 3
+    assert _full_size_expansions(total, ln.weight) == 3
+    total.backward()
+    reference.backward()
+    for name, norm in (('bn', bn), ('ln', ln)):
+        assert torch.allclose(norm.weight.grad, weight[name].grad,
+                              rtol=1e-5, atol=1e-6), name
