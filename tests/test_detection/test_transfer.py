@@ -97,7 +97,8 @@ def test_universal_checkpoint_any_width(tmp_path):
     universal = {'model.backbone.widths': None,
                  'model.backbone.width_range': (0.25, 1.0)}
     cfg = width_configs(TINY_COCO, path, [0.6], cfg_options=universal)[0]
-    assert cfg.model.neck.in_channels == [38, 76, 152, 304]
+    # 0.6 * 64 = 38.4 rounds to 40 (universal channels are multiples of 8)
+    assert cfg.model.neck.in_channels == [40, 80, 160, 320]
     assert check_checkpoint(path, dict(cfg.model.backbone))['widths'] is None
     detector = revert_sync_batchnorm(MODELS.build(cfg.model))
     detector.init_weights()  # strict: every tensor of width 0.6 loaded

@@ -114,7 +114,7 @@ def test_universal_width_is_recalibrated_then_exported(tmp_path):
                               batch_size=2, size=32)
     assert used == 2
     exported = assert_exports_match(slim, 0.6)
-    assert exported['meta']['plain_config']['base_channels'] == 38
+    assert exported['meta']['plain_config']['base_channels'] == 40
     assert exported['meta']['universal']
 
 

@@ -54,6 +54,27 @@ def test_stage_shapes_per_width(depth, expansion):
             assert net.feature_channels(w) == [s[1] for s in shapes]
 
 
+
+def test_universal_channels_are_multiples_of_eight():
+    """Universal widths round like US-Nets' make_divisible(c * w, 8); a width
+    list keeps int(c * w) (stock ResNets at 0.75 / 0.5 / 0.25 either way)."""
+    universal = SlimmableResNet(18, width_range=(0.25, 1.0),
+                                out_indices=(0, 1, 2, 3))
+    universal.eval()
+    x = torch.rand(1, 3, 32, 32)
+    for width, base in [(1.0, 64), (0.836, 56), (0.6, 40), (0.3, 24),
+                        (0.25, 16)]:
+        with torch.no_grad(), using_width(universal, width):
+            channels = [f.shape[1] for f in universal(x)]
+        assert channels == [base * 2**i for i in range(4)], width
+        assert universal.plain_config(width)['base_channels'] == base
+    exact = SlimmableResNet(18, width_range=(0.25, 1.0), channel_divisor=1)
+    assert exact.feature_channels(0.836) == [424]  # int(64 * 0.836) * 8
+    assert SlimmableResNet(18, widths=[1.0, 0.6]).feature_channels(0.6) == [
+        304]
+    with pytest.raises(ValueError, match='multiples of channel_divisor 8'):
+        SlimmableResNet(18, width_range=(0.25, 1.0), base_channels=20)
+
 @pytest.mark.parametrize('kwargs, match', [
     (dict(widths=[1.0, 0.25, 0.5]), 'descending'),
     (dict(widths=[1.25, 1.0]), r'\(0, 1\]'),
