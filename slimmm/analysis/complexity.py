@@ -87,7 +87,8 @@ def backbone_complexity(backbone_cfg: Mapping,
         input_size: Square input resolution.
         num_classes: Outputs of the linear classifier added on top.
         cache: A dict shared between calls: a width of an architecture
-            already measured (whatever its width list) is not traced again.
+            already measured with the same channels (whatever its width
+            list) is not traced again.
 
     Returns:
         list[dict]: ``{'width', 'params', 'flops'}`` per width, in the order
@@ -101,10 +102,13 @@ def backbone_complexity(backbone_cfg: Mapping,
     rows = []
     arch = _architecture_key(backbone_cfg, input_size, num_classes)
     for width in widths_to_evaluate(backbone, widths):
-        if cache is not None and (arch, width) in cache:
-            rows.append(dict(cache[arch, width]))
-            continue
         static = static_at(backbone, width).eval()
+        # The width list can change the channels of a width (a universal
+        # ResNet rounds them to multiples of 8), so the shapes are the key.
+        key = (arch, width, _shapes(static))
+        if cache is not None and key in cache:
+            rows.append(dict(cache[key]))
+            continue
         channels = _last_channels(backbone, static, width, input_size)
         probe = ClassifierProbe(static, channels, num_classes).eval()
         flops = FlopAnalyzer(probe,
@@ -117,11 +121,17 @@ def backbone_complexity(backbone_cfg: Mapping,
             dict(width=float(width), params=int(parameter_count(probe)['']),
                  flops=int(flops.total())))
         if cache is not None:
-            cache[arch, width] = dict(rows[-1])
+            cache[key] = dict(rows[-1])
     return rows
 
 
-# Arguments that do not change the network of one width.
+def _shapes(module: nn.Module) -> tuple:
+    return tuple((name, tuple(tensor.shape))
+                 for name, tensor in module.state_dict().items())
+
+
+# Arguments that do not change the network of one width once its channels
+# are fixed (the cache key adds the parameter shapes, see above).
 _NOT_ARCHITECTURE = ('widths', 'width_range', 'width', 'init_cfg', 'norm_cfg',
                      'norm_eval', 'frozen_stages', 'zero_init_residual')
 

@@ -76,3 +76,23 @@ def test_width_outside_the_backbone_is_refused():
     cfg = Config.fromfile(osp.join(CONFIGS, 'slimmable-r18_4widths.py'))
     with pytest.raises(ValueError, match=r'\[1.0, 0.75, 0.5, 0.25\]'):
         backbone_complexity(backbone_cfg_of(cfg), widths=[0.6])
+
+
+def test_cache_is_shared_only_by_equal_channels():
+    """A width list and a universal range give the same network at 0.5 (the
+    cached row is reused) but not at 0.6 (38 vs 40 stem channels)."""
+    cache = {}
+    listed = dict(type='slimmm.SlimmableResNet', depth=18,
+                  widths=[1.0, 0.6, 0.5])
+    universal = dict(type='slimmm.SlimmableResNet', depth=18,
+                     width_range=(0.25, 1.0))
+    first = backbone_complexity(listed, widths=[0.6, 0.5], input_size=32,
+                                cache=cache)
+    assert len(cache) == 2
+    second = backbone_complexity(universal, widths=[0.6, 0.5],
+                                 input_size=32, cache=cache)
+    assert len(cache) == 3  # 0.5 came from the cache, 0.6 was measured
+    assert second[1] == first[1]
+    assert second[0]['params'] > first[0]['params']
+    fresh = backbone_complexity(universal, widths=[0.6], input_size=32)
+    assert fresh[0] == second[0]
