@@ -160,7 +160,6 @@ class SlimmableResNet(BaseSlimmableBackbone):
                 f'{base_channels} must be multiples of channel_divisor '
                 f'{channel_divisor} (the full width would not round to '
                 'itself); pass channel_divisor=1 or change the channels.')
-        self.channel_divisor = channel_divisor
         if depth not in self.arch_settings:
             raise KeyError(f'Invalid depth {depth} for SlimmableResNet; '
                            f'choose from {sorted(self.arch_settings)}.')
@@ -181,6 +180,9 @@ class SlimmableResNet(BaseSlimmableBackbone):
         self.zero_init_residual = zero_init_residual
 
         stem = ChannelSpec(stem_channels, channel_divisor)
+        # Stage i has base * expansion * 2**i channels at every width.
+        self.stem_spec = stem
+        self.base_spec = ChannelSpec(base_channels, channel_divisor)
         self.conv1 = SlimmableConv2d(fixed_channels(3), stem, 7, stride=2,
                                      padding=3, bias=False)
         self.bn1 = self.norm(stem)
@@ -191,8 +193,7 @@ class SlimmableResNet(BaseSlimmableBackbone):
         in_spec = stem
         for i, (num_blocks, stride) in enumerate(
                 zip(self.stage_blocks, strides)):
-            out_spec = ChannelSpec(base_channels, channel_divisor,
-                                   factor=block.expansion * 2**i)
+            out_spec = self.base_spec.times(block.expansion * 2**i)
             self.add_module(f'layer{i + 1}',
                             self._make_stage(in_spec, out_spec, num_blocks,
                                              stride))
@@ -277,10 +278,8 @@ class SlimmableResNet(BaseSlimmableBackbone):
         cfg = dict(
             type='ResNet',
             depth=self.depth,
-            stem_channels=ChannelSpec(self.stem_channels,
-                                      self.channel_divisor).at(width),
-            base_channels=ChannelSpec(self.base_channels,
-                                      self.channel_divisor).at(width),
+            stem_channels=self.stem_spec.at(width),
+            base_channels=self.base_spec.at(width),
             out_indices=self.out_indices)
         if self.strides != (1, 2, 2, 2):
             cfg['strides'] = self.strides

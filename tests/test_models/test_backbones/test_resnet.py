@@ -54,7 +54,6 @@ def test_stage_shapes_per_width(depth, expansion):
             assert net.feature_channels(w) == [s[1] for s in shapes]
 
 
-
 def test_universal_channels_are_multiples_of_eight():
     """Universal widths round like US-Nets' make_divisible(c * w, 8); a width
     list keeps int(c * w) (stock ResNets at 0.75 / 0.5 / 0.25 either way)."""
@@ -74,6 +73,7 @@ def test_universal_channels_are_multiples_of_eight():
         304]
     with pytest.raises(ValueError, match='multiples of channel_divisor 8'):
         SlimmableResNet(18, width_range=(0.25, 1.0), base_channels=20)
+
 
 @pytest.mark.parametrize('kwargs, match', [
     (dict(widths=[1.0, 0.25, 0.5]), 'descending'),
