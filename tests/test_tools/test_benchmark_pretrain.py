@@ -15,8 +15,7 @@ import benchmark_pretrain as bp  # noqa: E402
 def args(**kwargs):
     return argparse.Namespace(**dict(dict(
         depth=18, image_size=32, batch_size=4, repeats=1, skip_time=False,
-        skip_plain=False,
-        skip_memory=True), **kwargs))
+        skip_plain=False, skip_memory=True, cfg_options={}), **kwargs))
 
 
 def test_slimclr_limit_matches_the_width_squared_estimate(monkeypatch):
@@ -28,13 +27,32 @@ def test_slimclr_limit_matches_the_width_squared_estimate(monkeypatch):
     # the projector and the logits.
     assert row['limit'] == pytest.approx((3 * 1.875 + 1) / 4, abs=0.08)
     assert row['time_sampled'] > row['time_full'] > 0
-    assert '| SlimCLR-MoCov2 | 1, 0.75, 0.5, 0.25 |' in bp.table([row])
+    assert row['channels'] == [64, 48, 32, 16]
+    assert ('| SlimCLR-MoCov2 | 1 (64), 0.75 (48), 0.5 (32), 0.25 (16) |'
+            in bp.table([row]))
 
 
 def test_peak_memory_in_a_fresh_process(monkeypatch):
     monkeypatch.chdir(REPO)
     peak = bp.peak_memory(args(), 'SlimCLR-MoCov2', 'full')
     assert peak > 0
+
+
+def test_cfg_options_reach_the_model_and_the_memory_process(monkeypatch):
+    """``--cfg-options`` picks another random width of US3L (seed 4: 0.72,
+    48 channels instead of seed 0's 0.836, 56 channels) and is applied in
+    the fresh peak-memory process too (an invalid depth fails there)."""
+    monkeypatch.chdir(REPO)
+    channels = {}
+    for seed in (0, 4):
+        model = bp.build('US3L', 18, {'model.sampler.seed': seed})
+        bp.set_phase(model, 'sampled')
+        widths = [net.width for net in model.sample_subnets()]
+        channels[seed] = bp.stage1_channels(model, widths)
+    assert channels == {0: [64, 16, 56], 4: [64, 16, 48]}
+    with pytest.raises(RuntimeError, match='Invalid depth 19'):
+        bp.peak_memory(args(cfg_options={'model.backbone.depth': 19}),
+                       'SlimCLR-MoCov2', 'full')
 
 
 @pytest.mark.parametrize('name', ['SlimCLR-MoCov2', 'US3L', 'DSPNet'])

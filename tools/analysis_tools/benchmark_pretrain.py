@@ -76,6 +76,7 @@ from typing import Dict, List, Tuple
 
 import torch
 import torch.nn as nn
+from mmengine.config import DictAction
 
 ALGORITHMS = {
     'SlimCLR-MoCov2':
@@ -99,9 +100,10 @@ PHASES = ('full', 'sampled')
 MAX_ITERS = 1000
 
 
-def build(name: str, depth: int) -> nn.Module:
+def build(name: str, depth: int, cfg_options: Dict = None) -> nn.Module:
     """The algorithm's ImageNet model with a ResNet of ``depth`` (DSPNet
-    keeps its ResNet-34 family, whose smallest member is a ResNet-18)."""
+    keeps its ResNet-34 family, whose smallest member is a ResNet-18),
+    ``cfg_options`` merged last (``--cfg-options``)."""
     import slimmm  # noqa: F401  (registries)
     from mmengine.logging import MessageHub
     from mmengine.registry import MODELS, init_default_scope
@@ -113,6 +115,7 @@ def build(name: str, depth: int) -> nn.Module:
     options = {} if name == 'DSPNet' else {'model.backbone.depth': depth}
     if name == 'SlimCLR-MoCov2':  # a smaller queue, same step cost
         options['model.queue_len'] = 4096
+    options.update(cfg_options or {})
     cfg = load_config(ALGORITHMS[name], cfg_options=options)
     torch.manual_seed(0)
     model = MODELS.build(cfg.model)
@@ -294,7 +297,7 @@ def image_size_of(args, name: str) -> int:
 
 def peak_memory_child(args) -> None:
     """Runs in a fresh process: peak memory growth of one step (bytes)."""
-    model = build(args.algorithm, args.depth)
+    model = build(args.algorithm, args.depth, args.cfg_options)
     batch = make_batch(args.batch_size, image_size_of(args, args.algorithm))
     set_phase(model, args.phase)
     optim_wrapper = optim_wrapper_for(model.parameters())
@@ -326,7 +329,8 @@ def peak_memory(args, name: str, phase: str) -> float:
     command = [
         sys.executable, __file__, '--child', '--algorithm', name,
         '--phase', phase, '--depth', str(args.depth), '--image-size',
-        str(image_size_of(args, name)), '--batch-size', str(args.batch_size)
+        str(image_size_of(args, name)), '--batch-size', str(args.batch_size),
+        '--cfg-json', json.dumps(args.cfg_options or {})
     ]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
         [os.getcwd(), os.environ.get('PYTHONPATH', '')]))
@@ -335,17 +339,30 @@ def peak_memory(args, name: str, phase: str) -> float:
     # instead of the allocator's free lists (fragmentation would otherwise
     # count memory the step does not hold).
     env['MALLOC_MMAP_THRESHOLD_'] = str(64 * 1024)
-    out = subprocess.run(command, check=True, capture_output=True,
-                         text=True, env=env).stdout
-    return json.loads(out.strip().splitlines()[-1])['peak']
+    child = subprocess.run(command, capture_output=True, text=True, env=env)
+    if child.returncode:
+        raise RuntimeError(f'The peak-memory process of {name} ({phase}) '
+                           f'failed:\n{child.stderr[-3000:]}')
+    return json.loads(child.stdout.strip().splitlines()[-1])['peak']
+
+
+def stage1_channels(model: nn.Module, widths: List[float]) -> List[int]:
+    """Channels of the first stage at each width (ResNets; ``[]`` for
+    backbones without a ``base_spec``): a universal width such as 0.836
+    runs 56 channels, which the CPU computes as fast as 64 (see the
+    README), so the count explains a ratio that the width does not."""
+    spec = getattr(model.backbone, 'base_spec', None)
+    return [spec.at(width) for width in widths] if spec else []
 
 
 def benchmark(args, name: str) -> Dict:
-    model = build(name, args.depth)
+    model = build(name, args.depth, args.cfg_options)
     size = image_size_of(args, name)
     batch = make_batch(args.batch_size, size)
     flops = {phase: count_flops(model, batch, phase) for phase in PHASES}
-    row = dict(algorithm=name, widths=flops['sampled'][1], image_size=size,
+    widths = flops['sampled'][1]
+    row = dict(algorithm=name, widths=widths,
+               channels=stage1_channels(model, widths), image_size=size,
                limit=flops['sampled'][0] / flops['full'][0])
     if not args.skip_time:
         row.update(timing_row(
@@ -360,7 +377,7 @@ def benchmark(args, name: str) -> Dict:
 def table(rows: List[Dict]) -> str:
     """Markdown table; ``-`` where a part was skipped."""
     lines = [
-        '| algorithm | sampled widths | px | step full (s) | step sampled (s) '
+        '| algorithm | sampled widths (stage-1 channels) | px | step full (s) | step sampled (s) '
         '| time ratio | FLOPs limit | ratio / limit | plain ratio / limit '
         '| slimmable overhead | peak mem full (MiB) '
         '| peak mem sampled (MiB) | memory ratio |',
@@ -374,7 +391,9 @@ def table(rows: List[Dict]) -> str:
         return f'{value:.{digits}f}'
 
     for r in rows:
-        widths = ', '.join(f'{w:.3g}' for w in r['widths'])
+        channels = r.get('channels') or [None] * len(r['widths'])
+        widths = ', '.join(f'{w:.3g}' + (f' ({c})' if c else '')
+                           for w, c in zip(r['widths'], channels))
         cells = [
             cell('time_full', digits=3), cell('time_sampled', digits=3),
             cell('time_ratio'), cell('limit'),
@@ -408,12 +427,20 @@ def parse_args():
     parser.add_argument('--skip-plain', action='store_true',
                         help='do not time the plain-network reference')
     parser.add_argument('--out', help='also write the rows as JSON here')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction, default={},
+        help='override settings of every benchmarked config, e.g. '
+        'model.sampler.seed=1 (another random width for US3L)')
     # internal: one peak-memory measurement in a fresh process
     parser.add_argument('--child', action='store_true',
                         help=argparse.SUPPRESS)
     parser.add_argument('--algorithm', help=argparse.SUPPRESS)
     parser.add_argument('--phase', choices=PHASES, help=argparse.SUPPRESS)
-    return parser.parse_args()
+    parser.add_argument('--cfg-json', help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.cfg_json:  # the child gets the parent's options verbatim
+        args.cfg_options = json.loads(args.cfg_json)
+    return args
 
 
 def main():
@@ -429,7 +456,8 @@ def main():
     for name in args.algorithms:
         rows.append(benchmark(args, name))
         print(name, {k: v for k, v in rows[-1].items()
-                     if k != 'widths' and not k.endswith('_raw')},
+                     if k not in ('widths', 'channels')
+                     and not k.endswith('_raw')},
               flush=True)
     print(f'\nbatch {args.batch_size}, '
           f'{"CUDA" if torch.cuda.is_available() else "CPU"}, '
