@@ -61,8 +61,9 @@ def main():
     print('|---|---|---|---|---|')
     for channels, (forward, both) in best.items():
         flops = 2 * args.batch * args.size**2 * channels**2 * 9
-        print(f'| {channels} | {forward * 1e3:.1f} | {flops / forward / 1e9:.1f}'
-              f' | {both * 1e3:.1f} | {3 * flops / both / 1e9:.1f} |')
+        print(f'| {channels} | {forward * 1e3:.1f} '
+              f'| {flops / forward / 1e9:.1f} | {both * 1e3:.1f} '
+              f'| {3 * flops / both / 1e9:.1f} |')
 
 
 if __name__ == '__main__':

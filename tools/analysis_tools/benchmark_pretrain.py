@@ -348,9 +348,10 @@ def peak_memory(args, name: str, phase: str) -> float:
 
 def stage1_channels(model: nn.Module, widths: List[float]) -> List[int]:
     """Channels of the first stage at each width (ResNets; ``[]`` for
-    backbones without a ``base_spec``): a universal width such as 0.836
-    runs 56 channels, which the CPU computes as fast as 64 (see the
-    README), so the count explains a ratio that the width does not."""
+    backbones without a ``base_spec``). What a width costs follows its
+    channel count: a universal width of 0.836 runs 56 channels, which
+    oneDNN on AVX-512 computes in the time of 64
+    (``benchmark_conv_channels.py``)."""
     spec = getattr(model.backbone, 'base_spec', None)
     return [spec.at(width) for width in widths] if spec else []
 
@@ -377,10 +378,10 @@ def benchmark(args, name: str) -> Dict:
 def table(rows: List[Dict]) -> str:
     """Markdown table; ``-`` where a part was skipped."""
     lines = [
-        '| algorithm | sampled widths (stage-1 channels) | px | step full (s) | step sampled (s) '
-        '| time ratio | FLOPs limit | ratio / limit | plain ratio / limit '
-        '| slimmable overhead | peak mem full (MiB) '
-        '| peak mem sampled (MiB) | memory ratio |',
+        '| algorithm | sampled widths (stage-1 channels) | px '
+        '| step full (s) | step sampled (s) | time ratio | FLOPs limit '
+        '| ratio / limit | plain ratio / limit | slimmable overhead '
+        '| peak mem full (MiB) | peak mem sampled (MiB) | memory ratio |',
         '|---|---|---|---|---|---|---|---|---|---|---|---|---|'
     ]
 
@@ -430,7 +431,7 @@ def parse_args():
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction, default={},
         help='override settings of every benchmarked config, e.g. '
-        'model.sampler.seed=1 (another random width for US3L)')
+        'model.sampler.seed=4 (another random width for US3L)')
     # internal: one peak-memory measurement in a fresh process
     parser.add_argument('--child', action='store_true',
                         help=argparse.SUPPRESS)
