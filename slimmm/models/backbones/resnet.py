@@ -174,14 +174,13 @@ class SlimmableResNet(BaseSlimmableBackbone):
         self.check_stage_indices(out_indices, frozen_stages, num_stages,
                                  max_frozen=num_stages)
         self.out_indices = tuple(out_indices)
-        self.stem_channels, self.base_channels = stem_channels, base_channels
         self.strides = tuple(strides)
         self.frozen_stages = frozen_stages
         self.zero_init_residual = zero_init_residual
 
-        stem = ChannelSpec(stem_channels, channel_divisor)
-        # Stage i has base * expansion * 2**i channels at every width.
-        self.stem_spec = stem
+        # The channels at every width derive from these two specs; stage i
+        # has base * expansion * 2**i of them.
+        self.stem_spec = stem = ChannelSpec(stem_channels, channel_divisor)
         self.base_spec = ChannelSpec(base_channels, channel_divisor)
         self.conv1 = SlimmableConv2d(fixed_channels(3), stem, 7, stride=2,
                                      padding=3, bias=False)

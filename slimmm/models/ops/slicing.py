@@ -10,11 +10,11 @@ small inputs these full-size passes are a visible part of the step (README,
 
 :func:`leading_block` (used for the weights and biases of the slimmable
 conv and linear layers and of the sliced BN / LayerNorm) hands out the same
-view again while the parameter is unchanged, and cuts a smaller block out of the smallest cached block that
-contains it. The views of one width then share one slice, and the gradients
-of narrower widths are summed at the size of the next wider block: only the
-widest sliced block is expanded to full size, once per step, instead of once
-per width and view.
+view again while the parameter is unchanged, and cuts a smaller block out
+of the smallest cached block that contains it. The views of one width then
+share one slice, and the gradients of narrower widths are summed at the
+size of the next wider block: only the widest sliced block is expanded to
+full size, once per step, instead of once per width and view.
 
 The blocks are views, so they can never hold stale values. A cache is
 dropped when the parameter is updated in place (its version counter moves,
