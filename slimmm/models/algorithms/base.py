@@ -14,8 +14,9 @@
 * logging of the sampled widths and of each width's loss terms.
 """
 import copy
-from contextlib import contextmanager
-from typing import Dict, Iterator, List, Optional, Sequence, Union
+from contextlib import contextmanager, nullcontext
+from typing import (ContextManager, Dict, Iterator, List, Optional, Sequence,
+                    Union)
 
 import torch
 import torch.nn as nn
@@ -211,6 +212,14 @@ class BaseSlimmableSelfSupervisor(BaseSelfSupervisor):
         """Online modules whose width follows the sub-network."""
         return [m for m in (self.backbone, self.neck, self.head)
                 if m is not None]
+
+    def shared_stem(self) -> ContextManager[None]:
+        """The backbone's ``shared_stem()`` (the widths of the block take
+        their stem output from one full-width stem per input, see
+        :meth:`SlimmableResNet.shared_stem`), a no-op for backbones without
+        one. Only for losses with one backward over all widths."""
+        shared = getattr(self.backbone, 'shared_stem', None)
+        return shared() if shared is not None else nullcontext()
 
     @contextmanager
     def subnet(self, subnet: SubNet, *modules: nn.Module) -> Iterator[None]:

@@ -30,6 +30,10 @@ class US3L(BaseSlimmableSelfSupervisor):
       (Eq. 3 and Algorithm 1, line 15);
     * total ``L = L_Base + sum_s L_Distill(s)`` (Eq. 3).
 
+    The online widths share one stem per view
+    (:meth:`BaseSlimmableSelfSupervisor.shared_stem`): the same loss and
+    gradients as separate stems, at a fraction of the sub-networks' cost.
+
     Dynamic sampling (section 3.2.2) is the sampler schedule
     ``dynamic_sampling``: only the largest network for the first quarter,
     then largest + smallest + one random width with the smallest going
@@ -105,15 +109,18 @@ class US3L(BaseSlimmableSelfSupervisor):
                 nn.Sequential(self.backbone, self.neck))
             k1, k2 = self.target_net(x1)[0], self.target_net(x2)[0]
 
-        with self.subnet(subnets[0]):
-            loss_base = base_loss(
-                self.project(x1), self.project(x2), k1, k2, self.temperature)
         distill = {}
-        for net in subnets[1:]:
-            with self.subnet(net):
-                s1 = self.distill_head(self.project(x1))[0]
-                s2 = self.distill_head(self.project(x2))[0]
-            distill[net] = distill_loss(s1, s2, k1, k2)
+        # One backward over all widths, so the sub-networks can take
+        # their stems from the largest network's (exact with sliced BN).
+        with self.shared_stem():
+            with self.subnet(subnets[0]):
+                loss_base = base_loss(self.project(x1), self.project(x2),
+                                      k1, k2, self.temperature)
+            for net in subnets[1:]:
+                with self.subnet(net):
+                    s1 = self.distill_head(self.project(x1))[0]
+                    s2 = self.distill_head(self.project(x2))[0]
+                distill[net] = distill_loss(s1, s2, k1, k2)
 
         losses = dict(loss_base=loss_base)
         if distill:

@@ -82,7 +82,14 @@ def test_loss_equals_hand_computed_infonce_plus_mse():
         for p in model.backbone.parameters():
             p.add_(0.05 * torch.randn(p.shape, generator=gen))
     old_target = copy.deepcopy(model.target_net.module.state_dict())
+    stems = []
+    hook = model.backbone.conv1.register_forward_hook(
+        lambda *_: stems.append(1))
     losses = model.loss(views, None)
+    hook.remove()
+    # the sub-network takes its stem from the largest network's
+    # (shared_stem): one online stem per view, not one per width and view
+    assert len(stems) == 2
 
     # EMA with m = 0.99 (momentum 1 - m = 0.01)
     online = dict(model.backbone.named_parameters())

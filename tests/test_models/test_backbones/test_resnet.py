@@ -137,6 +137,78 @@ def test_depth_sampling_equals_the_static_subnetwork():
         SlimmableResNet(50, blocks_per_stage=blocks, **thin)
 
 
+def _stem_calls(model):
+    calls = []
+    model.conv1.register_forward_hook(lambda *_: calls.append(1))
+    return calls
+
+
+def _run_widths(model, inputs, widths):
+    """Outputs per (input, width) and the gradients of their sum."""
+    model.zero_grad()
+    outs = []
+    for x in inputs:
+        for width in widths:
+            model.set_width(width)
+            outs.append(model(x)[-1])
+    model.set_width(1.0)
+    sum(out.square().mean() for out in outs).backward()
+    return outs, {name: p.grad.clone()
+                  for name, p in model.named_parameters()}
+
+
+def test_shared_stem_equals_a_stem_per_width():
+    """Universal ResNet: inside ``shared_stem()`` the stem runs once per
+    input and the outputs, gradients and width state are those of one stem
+    per width."""
+    torch.manual_seed(0)
+    model = SlimmableResNet(18, width_range=(0.25, 1.0), out_indices=(0, 3))
+    randomize(model)
+    model.train()
+    gen = torch.Generator().manual_seed(1)
+    inputs = [torch.randn(4, 3, 32, 32, generator=gen) for _ in range(2)]
+    widths = [1.0, 0.6, 0.25]
+    calls = _stem_calls(model)
+    separate, separate_grads = _run_widths(model, inputs, widths)
+    assert len(calls) == 6
+    calls.clear()
+    with model.shared_stem():
+        shared, shared_grads = _run_widths(model, inputs, widths)
+        assert model.conv1.width == 1.0 and model.bn1.width == 1.0
+    assert len(calls) == 2  # one stem per input
+    assert model._stem_cache is None
+    for a, b in zip(separate, shared):
+        assert a.shape == b.shape
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-5)
+    for name, grad in separate_grads.items():
+        torch.testing.assert_close(grad, shared_grads[name], rtol=1e-4,
+                                   atol=1e-5, msg=name)
+    # the narrow widths' stem channels are the full stem's leading ones
+    with model.shared_stem():
+        model.set_width(0.25)
+        first = model.maxpool(model.relu(model.bn1(model.conv1(inputs[0]))))
+        model(inputs[0])
+        assert model.bn1.width == 0.25
+        torch.testing.assert_close(
+            model._stem_cache[id(inputs[0])][1][:, :first.shape[1]], first)
+    # the cache goes with the block, also when the block raises
+    with pytest.raises(RuntimeError, match='boom'):
+        with model.shared_stem():
+            model(inputs[0])
+            raise RuntimeError('boom')
+    assert model._stem_cache is None
+
+
+def test_shared_stem_is_a_no_op_with_switchable_bn():
+    """A width list has one BN per width: each width keeps its own stem."""
+    model = SlimmableResNet(18, widths=WIDTHS)
+    calls = _stem_calls(model)
+    with model.shared_stem():
+        _run_widths(model, [torch.randn(2, 3, 32, 32)], WIDTHS)
+        assert model._stem_cache is None
+    assert len(calls) == len(WIDTHS)
+
+
 def test_frozen_stages_and_norm_eval():
     net = SlimmableResNet(18, widths=WIDTHS, frozen_stages=1, norm_eval=True)
     net.train()
