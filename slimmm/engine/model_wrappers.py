@@ -21,13 +21,14 @@ class SubnetDistributedDataParallel(MMDistributedDataParallel):
     """DDP whose ``train_step`` backpropagates one sub-network at a time.
 
     The wrapped model's ``train_subnets(data, optim_wrapper, wrapper=self)``
-    (e.g. :meth:`slimmm.DSPNet.train_subnets`) runs the iteration: it calls
+    (:class:`slimmm.models.algorithms.subnet_backward.SubnetBackwardMixin`:
+    DSPNet, SlimCLR-MoCov3) runs the iteration: it calls
     this wrapper's forward for each sub-network, so DDP prepares its
     gradient reduction, and backpropagates right away; every backward but
     the last runs under :meth:`no_sync`, so the accumulated gradients are
     all-reduced (averaged over ranks) once per iteration, in the last
-    sub-network's backward (see :func:`slimmm.models.algorithms.dspnet.
-    backward_order` for the order).
+    sub-network's backward (see :func:`slimmm.models.algorithms.
+    subnet_backward.backward_order` for the order).
 
     On a CPU model ``device_ids`` is dropped (torch's DDP rejects it there
     and mmengine's Runner always passes it), so the same config runs with
@@ -51,7 +52,7 @@ class SubnetDistributedDataParallel(MMDistributedDataParallel):
             raise TypeError(
                 'SubnetDistributedDataParallel wraps models with a '
                 '`train_subnets(data, optim_wrapper, wrapper)` method '
-                f'(e.g. slimmm.DSPNet); got {type(module).__name__}.')
+                f'(e.g. slimmm.DSPNet, slimmm.SlimCLRMoCoV3); got {type(module).__name__}.')
         params = list(module.parameters())
         if params and params[0].device.type == 'cpu':
             kwargs['device_ids'] = None

@@ -1,7 +1,8 @@
 """SubnetDistributedDataParallel: DSPNet's per-sub-network backward under
 DDP (two gloo processes) gives the parameters of one averaged step, with
-one all-reduce per iteration; tools/dist_train.sh runs the tiny DSPNet
-config with it."""
+one all-reduce per iteration; SlimCLR-MoCov3's per-width backward gives
+one-graph DDP's gradients; tools/dist_train.sh runs the tiny DSPNet config
+with it."""
 import os
 import os.path as osp
 import random
@@ -182,10 +183,14 @@ def test_cpu_fallback_keeps_the_configs_wrapper(monkeypatch):
         pytest.skip('checks the CPU (gloo) path')
     from slimmm.apis import load_config
     monkeypatch.setenv('WORLD_SIZE', '2')
-    wrapper = load_config(TINY).model_wrapper_cfg
-    assert wrapper == dict(type='SubnetDistributedDataParallel',
-                           broadcast_buffers=False,
-                           find_unused_parameters=True)
+    mocov3 = osp.join(REPO,
+                      'configs/slimclr/slimclr-mocov3_slimmable-r18_1xb32'
+                      '-tiny.py')
+    for config in (TINY, mocov3):
+        wrapper = load_config(config).model_wrapper_cfg
+        assert wrapper == dict(type='SubnetDistributedDataParallel',
+                               broadcast_buffers=False,
+                               find_unused_parameters=True), config
     # mmengine's default wrapper becomes the CPU one, keeping the runtime's
     # find_unused_parameters=True.
     slimclr = osp.join(REPO,
@@ -227,3 +232,64 @@ def test_dist_train_two_cpu_processes(tiny_imagenet, tmp_path, free_port):
     assert [r['iter'] for r in logs] == [1, 2]
     assert all(r['n_subnets'] == 4 for r in logs)
     assert osp.exists(osp.join(work_dir, 'epoch_1.pth'))
+
+
+def _mocov3_worker(rank, port, result):
+    """SlimCLR-MoCov3 on two ranks: SubnetDistributedDataParallel (one
+    backward per width) against mmengine's DDP running the one-graph loss,
+    from the same state and batch."""
+    import copy
+    import sys
+
+    import torch.distributed as dist
+    from mmengine.model import MMDistributedDataParallel
+    sys.path.insert(0, osp.join(REPO, 'tests/test_models/test_algorithms'))
+    from test_slimclr import build_mocov3, views
+    dist.init_process_group('gloo', init_method=f'tcp://127.0.0.1:{port}',
+                            rank=rank, world_size=2)
+    try:
+        model = build_mocov3()
+        model.set_progress(7, 10)  # after slow start: all four widths
+        reference = copy.deepcopy(model)
+        wrappers = [
+            SubnetDistributedDataParallel(model, broadcast_buffers=False),
+            MMDistributedDataParallel(reference, broadcast_buffers=False,
+                                      find_unused_parameters=True)
+        ]
+        out = []
+        for wrapper, net in zip(wrappers, (model, reference)):
+            grads = {}
+            optim_wrapper = OptimWrapper(
+                torch.optim.SGD(net.parameters(), lr=0.1))
+            optim_wrapper.optimizer.register_step_pre_hook(
+                lambda *args, net=net, grads=grads: grads.update(
+                    {n: p.grad.clone() for n, p in net.named_parameters()
+                     if p.grad is not None}))
+            log_vars = wrapper.train_step(
+                dict(inputs=views(seed=20 + rank), data_samples=None),
+                optim_wrapper)
+            out.append((grads, float(log_vars['loss'])))
+        result[rank] = out
+    finally:
+        dist.destroy_process_group()
+
+
+def test_mocov3_per_width_backward_under_ddp(free_port):
+    """The in-batch negatives come from both ranks, the per-width
+    backwards accumulate under no_sync and all-reduce once: the averaged
+    gradients and the loss equal one-graph DDP's."""
+    manager = mp.Manager()
+    result = manager.dict()
+    mp.spawn(_mocov3_worker, args=(free_port, result), nprocs=2, join=True)
+    for rank in range(2):
+        (per_width, loss), (one_graph, ref_loss) = result[rank]
+        assert loss == pytest.approx(ref_loss, rel=1e-5)
+        assert any('norms.0_25' in name for name in one_graph)
+        assert set(per_width) == set(one_graph)
+        for name, grad in one_graph.items():
+            scale = grad.abs().max().clamp(min=1e-12)
+            assert (per_width[name] - grad).abs().max() / scale < 1e-4, name
+    # the ranks saw different images but hold the same averaged gradients
+    assert result[0][0][1] != result[1][0][1]
+    for name, grad in result[0][0][0].items():
+        assert torch.allclose(grad, result[1][0][0][name], atol=1e-6), name

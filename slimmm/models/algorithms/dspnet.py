@@ -3,48 +3,24 @@
 Wang et al., "DSPNet: Towards Slimmable Pretrained Networks based on
 Discriminative Self-supervised Learning" (https://arxiv.org/abs/2207.06075).
 """
-import math
-from contextlib import nullcontext
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
-from mmengine.optim import OptimWrapper
 
 from ...registry import MODELS
 from ..losses.byol import symmetric_prediction_loss
 from .base import BaseSlimmableSelfSupervisor
 from .sampling import SubNet
+from .subnet_backward import SubnetBackwardMixin, backward_order
+
+__all__ = ['DSPNet', 'backward_order']
 
 Targets = Tuple[torch.Tensor, torch.Tensor]
 
 
-def backward_order(subnets: Sequence[SubNet]) -> List[int]:
-    """Indices of ``subnets`` in the order their terms are backpropagated:
-    the largest (widest, then deepest; ``depth=None`` is the full depth)
-    first, the others in sampling order.
-
-    Memory: the gradient buffers exist from the first backward on, so every
-    later sub-network builds its activations next to them; the largest
-    network's activations are built before they exist. At batch 32 / 64 px
-    this gives 1.27 x the full-width-only peak instead of 1.42 x with the
-    largest last (``tools/analysis_tools/benchmark_pretrain.py``). Under DDP
-    the last backward is the synchronised one; with
-    ``find_unused_parameters=True`` the parameters it does not use (deeper
-    blocks, other widths' BN members) still contribute the gradients
-    accumulated under ``no_sync`` (tested against a single-process
-    reference).
-    """
-    def size(index: int) -> Tuple[float, float]:
-        depth = subnets[index].depth
-        return subnets[index].width, math.inf if depth is None else sum(depth)
-
-    largest = max(range(len(subnets)), key=size)
-    return [largest] + [i for i in range(len(subnets)) if i != largest]
-
-
 @MODELS.register_module()
-class DSPNet(BaseSlimmableSelfSupervisor):
+class DSPNet(SubnetBackwardMixin, BaseSlimmableSelfSupervisor):
     """DSPNet (section 4, Eq. 2-7).
 
     The target branch (EMA of the whole online encoder + projector, Eq. 7,
@@ -130,17 +106,6 @@ class DSPNet(BaseSlimmableSelfSupervisor):
             p2 = self.predictor(self.neck(self.backbone(views[1])))[0]
         return symmetric_prediction_loss(p1, p2, *targets)
 
-    def forward(self, inputs: Union[torch.Tensor, List[torch.Tensor]],
-                data_samples: Optional[List] = None, mode: str = 'tensor',
-                subnet: Optional[SubNet] = None,
-                targets: Optional[Targets] = None):
-        """mmpretrain's modes plus ``mode='subnet_loss'``
-        (:meth:`subnet_loss` of ``subnet`` against ``targets``), the entry
-        through which a DDP wrapper runs one sub-network."""
-        if mode == 'subnet_loss':
-            return self.subnet_loss(subnet, inputs, targets)
-        return super().forward(inputs, data_samples, mode=mode)
-
     @staticmethod
     def _check_views(inputs) -> None:
         if not isinstance(inputs, (list, tuple)) or len(inputs) < 2:
@@ -157,66 +122,17 @@ class DSPNet(BaseSlimmableSelfSupervisor):
         terms = [self.subnet_loss(net, inputs, targets) for net in subnets]
         return self._log(dict(loss=sum(terms)), subnets, terms)
 
-    def train_step(self, data: Union[dict, tuple, list],
-                   optim_wrapper: OptimWrapper) -> Dict[str, torch.Tensor]:
-        """Backward per sub-network, one optimizer step (see class doc)."""
-        return self.train_subnets(data, optim_wrapper)
+    def subnet_targets(self, views: List[torch.Tensor],
+                       subnets: List[SubNet]) -> Targets:
+        """The EMA update, then Eq. 3 for both views (per-sub-network
+        backward, :class:`SubnetBackwardMixin`)."""
+        self._check_views(views)
+        self.update_target()
+        return self.target_projections(views)
 
-    def train_subnets(self, data: Union[dict, tuple, list],
-                      optim_wrapper: OptimWrapper,
-                      wrapper: Optional[nn.Module] = None
-                      ) -> Dict[str, torch.Tensor]:
-        """One iteration: the target update and projections once, then each
-        sampled sub-network's forward and backward in turn
-        (:func:`backward_order`), then one optimizer step.
-
-        Args:
-            data: A batch from the dataloader.
-            optim_wrapper (OptimWrapper): Steps once per iteration (or per
-                ``accumulative_counts`` iterations).
-            wrapper (nn.Module, optional): What runs a sub-network, called
-                as ``wrapper(views, mode='subnet_loss', subnet=...,
-                targets=...)``: this model (default) or a DDP wrapper
-                around it, whose forward prepares the gradient reduction.
-                Every sub-network but the last runs inside the wrapper's
-                ``no_sync()`` (when it has one), so gradients are
-                all-reduced once per iteration.
-
-        Returns:
-            dict: Logged values (``loss``, ``byol_<i>``, ``sampled_<i>``).
-        """
-        wrapper = wrapper if wrapper is not None else self
-        # The sampler seeds from (seed, iteration), so every rank draws the
-        # same sub-networks without communicating.
-        subnets = self.sample_subnets()
-        with optim_wrapper.optim_context(wrapper):
-            data = self.data_preprocessor(data, True)
-            views = data['inputs']
-            self._check_views(views)
-            # Outside the DDP forward: no gradient flows into the target,
-            # and the online parameters it averages are equal on all ranks.
-            self.update_target()
-            targets = self.target_projections(views)
-        no_sync = getattr(wrapper, 'no_sync', None)
-        order = backward_order(subnets)
-        # ``backward`` counts calls for gradient accumulation; the whole
-        # iteration must count once however many sub-networks it runs.
-        count = optim_wrapper._inner_count
-        terms: List[Optional[torch.Tensor]] = [None] * len(subnets)
-        for index in order:
-            synced = no_sync is None or index == order[-1]
-            with nullcontext() if synced else no_sync():
-                with optim_wrapper.optim_context(wrapper):
-                    term = wrapper(views, mode='subnet_loss',
-                                  subnet=subnets[index], targets=targets)
-                optim_wrapper._inner_count = count
-                optim_wrapper.backward(optim_wrapper.scale_loss(term))
-            terms[index] = term.detach()
-        if optim_wrapper.should_update():
-            optim_wrapper.step()
-            optim_wrapper.zero_grad()
-        losses = self._log(dict(loss=sum(terms)), subnets, terms)
-        return self.parse_losses(losses)[1]
+    def subnet_log(self, subnets: List[SubNet], terms: List[torch.Tensor],
+                   targets: Targets) -> Dict[str, torch.Tensor]:
+        return self._log(dict(loss=sum(terms)), subnets, terms)
 
     def _log(self, losses: Dict[str, torch.Tensor], subnets: List[SubNet],
              terms: List[torch.Tensor]) -> Dict[str, torch.Tensor]:

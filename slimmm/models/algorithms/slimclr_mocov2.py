@@ -38,14 +38,35 @@ def unit_weights(widths: Sequence[float]) -> Dict[float, float]:
     return {float(w): 1.0 for w in widths}
 
 
+def loss_weights(widths: Sequence[float],
+                 manner: Optional[int]) -> Dict[float, float]:
+    """Eq. 6 / section 4.4 manner ``manner`` over the sampled widths, or
+    unit weights for ``None``."""
+    return (unit_weights(widths) if manner is None else
+            slimclr_loss_weights(widths, manner))
+
+
+def subnet_term(width: float, full: float, base: torch.Tensor,
+                distill: Optional[torch.Tensor], subnet_terms: str,
+                weights: Dict[float, float]) -> torch.Tensor:
+    """Width ``width``'s summand of :func:`subnet_losses` (the objectives
+    are sums over the widths), for one backward per sub-network."""
+    if width == full:
+        return weights[full] * base
+    if subnet_terms == 'both':
+        return weights[width] * (base + distill) / 2
+    if subnet_terms == 'infonce':
+        return weights[width] * base
+    return weights[width] * distill
+
+
 def subnet_losses(base: Dict[float, torch.Tensor],
                   distill: Dict[float, torch.Tensor], subnet_terms: str,
                   manner: Optional[int]) -> torch.Tensor:
     """Eq. 7 (``'both'``), Eq. 2 (``'infonce'``), or inplace distillation
     (``'distill'``: sub-networks learn from the full network only)."""
     widths = list(base)
-    weights = (unit_weights(widths) if manner is None else
-               slimclr_loss_weights(widths, manner))
+    weights = loss_weights(widths, manner)
     if subnet_terms == 'both':
         return slimclr_total_loss(base, distill, weights)
     if subnet_terms == 'infonce':

@@ -13,6 +13,11 @@ InfoNCE per width (Eq. 1), online distillation (Eq. 4-5), reweighting
 momentum coefficient follows MoCov3's cosine schedule to 1. The recipe's
 LARS optimizer and the learning rate raised to 3.2 after ``S`` epochs live
 in the config (param schedulers).
+
+``train_step`` backpropagates each width as soon as its term is computed
+(:class:`SubnetBackwardMixin`; the full width first, whose detached logits
+are the distillation targets of the others): the gradients of Eq. 7 with
+one width's activations alive at a time instead of all of them.
 """
 from typing import Dict, List, Optional, Union
 
@@ -21,13 +26,36 @@ import torch.nn as nn
 from mmengine.dist import all_gather, get_rank
 
 from ...registry import MODELS
-from ..losses import contrastive_logits, info_nce
+from ..losses import contrastive_logits, info_nce, online_distillation
 from .base import BaseSlimmableSelfSupervisor, fill_slimmable_cfg
-from .slimclr_mocov2 import check_slimclr_options, slimclr_objective
+from .sampling import SubNet
+from .slimclr_mocov2 import (check_slimclr_options, loss_weights,
+                             slimclr_objective, subnet_term)
+from .subnet_backward import SubnetBackwardMixin
+
+
+class SlimCLRTargets:
+    """One iteration's state for the per-width backward: the keys, the
+    weights of the sampled widths, the full width's detached logits once it
+    has run (the teacher of Eq. 4-5), and the logged terms.
+
+    A plain object on purpose: a DDP wrapper copies the dicts and lists it
+    is given on the way to its forward, not an object's attributes.
+    """
+
+    def __init__(self, keys: List[torch.Tensor], offset: int,
+                 weights: Dict[float, float]):
+        self.keys = keys
+        self.offset = offset
+        self.weights = weights
+        self.full = max(weights)
+        self.teacher: Optional[List[torch.Tensor]] = None
+        self.base: Dict[SubNet, torch.Tensor] = {}
+        self.distill: Dict[SubNet, torch.Tensor] = {}
 
 
 @MODELS.register_module()
-class SlimCLRMoCoV3(BaseSlimmableSelfSupervisor):
+class SlimCLRMoCoV3(SubnetBackwardMixin, BaseSlimmableSelfSupervisor):
     """SlimCLR-MoCov3 (SlimCLR Eq. 1, 4-7 with in-batch negatives).
 
     Args:
@@ -88,30 +116,41 @@ class SlimCLRMoCoV3(BaseSlimmableSelfSupervisor):
     def slimmable_modules(self) -> List[nn.Module]:
         return [self.backbone, self.neck, self.predictor]
 
-    def loss(self, inputs: List[torch.Tensor], data_samples=None,
-             **kwargs) -> Dict[str, torch.Tensor]:
-        """Symmetrised Eq. 7 with in-batch negatives."""
+    def _check_views(self, inputs) -> None:
         if not isinstance(inputs, (list, tuple)) or len(inputs) < 2:
             raise ValueError('SlimCLR-MoCov3 needs two views per image.')
-        views = inputs[:2]
-        subnets = self.sample_subnets()
+
+    def _keys(self, views: List[torch.Tensor]) -> List[torch.Tensor]:
+        """The momentum update, then the keys of both views."""
         with torch.no_grad():
             self.target.update_parameters(
                 nn.Sequential(self.backbone, self.neck))
             # Keys of every rank are the negatives; this rank's positives
             # start at rank * N.
-            keys = [torch.cat(all_gather(self.target(v)[0].contiguous()))
+            return [torch.cat(all_gather(self.target(v)[0].contiguous()))
                     for v in views]
+
+    def _logits(self, net: SubNet, views: List[torch.Tensor],
+                keys: List[torch.Tensor]) -> List[torch.Tensor]:
+        with self.subnet(net):
+            queries = [self.predictor(self.neck(self.backbone(v)))[0]
+                       for v in views]
+        # q1 against k2 and q2 against k1 (MoCov3 symmetrisation).
+        return [contrastive_logits(queries[0], keys[1]),
+                contrastive_logits(queries[1], keys[0])]
+
+    def loss(self, inputs: List[torch.Tensor], data_samples=None,
+             **kwargs) -> Dict[str, torch.Tensor]:
+        """Symmetrised Eq. 7 with in-batch negatives, in one graph."""
+        self._check_views(inputs)
+        views = inputs[:2]
+        subnets = self.sample_subnets()
+        keys = self._keys(views)
         offset = get_rank() * views[0].shape[0]
 
         logits, base = {}, {}
         for net in subnets:
-            with self.subnet(net):
-                queries = [self.predictor(self.neck(self.backbone(v)))[0]
-                           for v in views]
-            # q1 against k2 and q2 against k1 (MoCov3 symmetrisation).
-            logits[net] = [contrastive_logits(queries[0], keys[1]),
-                           contrastive_logits(queries[1], keys[0])]
+            logits[net] = self._logits(net, views, keys)
             base[net] = sum(info_nce(x, self.temperature, True, offset)
                             for x in logits[net])
         loss, distill = slimclr_objective(
@@ -119,3 +158,42 @@ class SlimCLRMoCoV3(BaseSlimmableSelfSupervisor):
             self.distill_temperature)
         return self.log_subnets(dict(loss=loss), subnets,
                                 dict(infonce=base, distill=distill))
+
+    # ---- one backward per width (SubnetBackwardMixin) -------------------
+    def subnet_targets(self, views: List[torch.Tensor],
+                       subnets: List[SubNet]) -> SlimCLRTargets:
+        self._check_views(views)
+        views = views[:2]
+        return SlimCLRTargets(
+            self._keys(views), get_rank() * views[0].shape[0],
+            loss_weights([net.width for net in subnets],
+                         self.loss_weight_manner))
+
+    def subnet_loss(self, subnet: SubNet, views: List[torch.Tensor],
+                    targets: SlimCLRTargets) -> torch.Tensor:
+        """Width ``subnet``'s summand of :meth:`loss`."""
+        logits = self._logits(subnet, views[:2], targets.keys)
+        base = sum(info_nce(x, self.temperature, True, targets.offset)
+                   for x in logits)
+        targets.base[subnet] = base.detach()
+        distill = None
+        if targets.teacher is None:
+            if subnet.width != targets.full:
+                raise RuntimeError(
+                    'The full width must run first: its logits are the '
+                    f'distillation targets (got width {subnet.width}).')
+            targets.teacher = [x.detach() for x in logits]
+        elif self.subnet_terms != 'infonce':
+            distill = sum(
+                online_distillation(student, teacher,
+                                    self.distill_temperature)
+                for student, teacher in zip(logits, targets.teacher))
+            targets.distill[subnet] = distill.detach()
+        return subnet_term(subnet.width, targets.full, base, distill,
+                           self.subnet_terms, targets.weights)
+
+    def subnet_log(self, subnets: List[SubNet], terms: List[torch.Tensor],
+                   targets: SlimCLRTargets) -> Dict[str, torch.Tensor]:
+        return self.log_subnets(
+            dict(loss=sum(terms)), subnets,
+            dict(infonce=targets.base, distill=targets.distill))

@@ -113,19 +113,24 @@ def test_single_width_static_baseline():
     assert model.neck.mlp[0].in_features == 64  # int(16 * .5) * 8
 
 
-def test_mocov3_in_batch_symmetric():
+def build_mocov3(**kwargs):
     from mmengine.logging import MessageHub
     MessageHub.get_current_instance().update_info('max_iters', 10)
     torch.manual_seed(0)
     mlp = dict(type='SlimmableMLPNeck', slim_hidden=True, with_bn=True,
                with_last_bn=True, with_last_bn_affine=False, with_bias=False,
                with_last_bias=False)
-    model = MODELS.build(dict(
+    return MODELS.build(dict(
         type='SlimCLRMoCoV3',
         backbone=BACKBONE,
         neck=dict(mlp, in_channels=None, hid_channels=32, out_channels=16),
         predictor=dict(mlp, in_channels=16, hid_channels=32, out_channels=16,
-                       with_avg_pool=False)))
+                       with_avg_pool=False),
+        **kwargs))
+
+
+def test_mocov3_in_batch_symmetric():
+    model = build_mocov3()
     # Hidden layers are slimmed with the width, one BN per width.
     assert set(model.predictor.mlp[1].norms.keys()) == \
         {'1', '0_75', '0_5', '0_25'}
@@ -134,6 +139,60 @@ def test_mocov3_in_batch_symmetric():
     assert float(losses['n_subnets']) == 4
     losses['loss'].backward()
     assert model.predictor.mlp[0].weight.grad[:8].abs().sum() > 0
+
+
+@pytest.mark.parametrize('terms,manner', [('both', 1), ('infonce', None),
+                                          ('distill', 3)])
+def test_mocov3_backward_per_width_equals_one_backward(terms, manner):
+    """train_step backpropagates each width in turn (the full width first,
+    its detached logits the distillation targets): the gradients, the
+    logged loss and per-width terms of the one-graph Eq. 7."""
+    import copy
+
+    from mmengine.optim import OptimWrapper
+    model = build_mocov3(subnet_terms=terms, loss_weight_manner=manner)
+    model.set_progress(7, 10)
+    reference = copy.deepcopy(model)
+    captured = {}
+
+    def capture(optimizer, args, kwargs):
+        captured.update({n: p.grad.clone()
+                         for n, p in model.named_parameters()
+                         if p.grad is not None})
+
+    optim_wrapper = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1))
+    optim_wrapper.optimizer.register_step_pre_hook(capture)
+    backbone_calls = []
+    model.backbone.register_forward_hook(
+        lambda *_: backbone_calls.append(model.backbone.conv1.width))
+    data = dict(inputs=views(), data_samples=None)
+    log_vars = model.train_step(copy.deepcopy(data), optim_wrapper)
+    assert optim_wrapper.inner_count == 1
+    # both views, every width, the full width first
+    assert backbone_calls == [w for w in WIDTHS for _ in range(2)]
+
+    batch = reference.data_preprocessor(copy.deepcopy(data), True)
+    losses = reference.loss(batch['inputs'])
+    losses['loss'].backward()
+    logged = [k for k in losses if k.endswith(('_infonce', '_distill'))]
+    assert len(logged) == {'both': 7, 'infonce': 4, 'distill': 7}[terms]
+    for key in ['loss'] + logged:
+        assert log_vars[key] == pytest.approx(losses[key].item(), rel=1e-5)
+    expected = {n: p.grad for n, p in reference.named_parameters()
+                if p.grad is not None}
+    assert set(captured) == set(expected)
+    for name, grad in expected.items():
+        scale = grad.abs().max().clamp(min=1e-12)
+        assert (captured[name] - grad).abs().max() / scale < 1e-4, name
+
+
+def test_mocov3_subnet_loss_needs_the_full_width_first():
+    model = build_mocov3()
+    model.set_progress(7, 10)
+    subnets = model.sample_subnets()
+    targets = model.subnet_targets(views(), subnets)
+    with pytest.raises(RuntimeError, match='full width must run first'):
+        model.subnet_loss(subnets[1], views(), targets)
 
 
 # ---- DDP: two gloo processes ----------------------------------------------
