@@ -15,7 +15,7 @@ from mmengine.optim import OptimWrapper
 
 from slimmm.engine import SubnetDistributedDataParallel
 from slimmm.models.algorithms import DSPNet
-from slimmm.models.algorithms.dspnet import backward_order
+from slimmm.models.algorithms import backward_order
 
 from test_slimclr_runner import REPO, read_scalars
 

@@ -1,0 +1,21 @@
+"""Gradient comparisons shared by the per-sub-network backward tests."""
+from typing import Dict
+
+import torch
+import torch.nn as nn
+
+
+def grads_of(model: nn.Module) -> Dict[str, torch.Tensor]:
+    return {name: p.grad.clone() for name, p in model.named_parameters()
+            if p.grad is not None}
+
+
+def assert_grads_close(actual: Dict[str, torch.Tensor],
+                       expected: Dict[str, torch.Tensor],
+                       rel: float = 1e-4) -> None:
+    """Same parameters with gradients, each equal up to float summation
+    order (max error relative to the largest entry)."""
+    assert set(actual) == set(expected)
+    for name, grad in expected.items():
+        scale = grad.abs().max().clamp(min=1e-12)
+        assert (actual[name] - grad).abs().max() / scale < rel, name
