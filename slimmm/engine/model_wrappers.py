@@ -52,7 +52,8 @@ class SubnetDistributedDataParallel(MMDistributedDataParallel):
             raise TypeError(
                 'SubnetDistributedDataParallel wraps models with a '
                 '`train_subnets(data, optim_wrapper, wrapper)` method '
-                f'(e.g. slimmm.DSPNet, slimmm.SlimCLRMoCoV3); got {type(module).__name__}.')
+                '(e.g. slimmm.DSPNet, slimmm.SlimCLRMoCoV3); got '
+                f'{type(module).__name__}.')
         params = list(module.parameters())
         if params and params[0].device.type == 'cpu':
             kwargs['device_ids'] = None

@@ -7,6 +7,7 @@ import os
 import os.path as osp
 import random
 import subprocess
+import sys
 
 import pytest
 import torch
@@ -14,10 +15,14 @@ import torch.multiprocessing as mp
 from mmengine.optim import OptimWrapper
 
 from slimmm.engine import SubnetDistributedDataParallel
-from slimmm.models.algorithms import DSPNet
-from slimmm.models.algorithms import backward_order
+from slimmm.models.algorithms import DSPNet, backward_order
 
 from test_slimclr_runner import REPO, read_scalars
+
+# the algorithm tests' builders and gradient checks (also in the workers,
+# which import this module)
+sys.path.insert(0, osp.join(REPO, 'tests/test_models/test_algorithms'))
+from grad_checks import assert_grads_close  # noqa: E402
 
 TINY = osp.join(REPO, 'configs/dspnet/dspnet_slimmable-r18_1xb32-tiny.py')
 WIDTHS = [1.0, 0.75, 0.5]  # 8, 6, 4 stage-1 channels
@@ -132,15 +137,6 @@ def _ddp_worker(rank, port, result):
         dist.destroy_process_group()
 
 
-def _assert_close(actual, expected, what):
-    assert set(actual) == set(expected), what
-    for name, value in expected.items():
-        scale = value.abs().max().clamp(min=1e-12)
-        error = (actual[name] - value).abs().max() / scale
-        # Float summation order may differ (on CPU it is bit-identical).
-        assert error < 1e-6, (what, name, float(error))
-
-
 def test_two_ranks_equal_one_averaged_step(free_port):
     manager = mp.Manager()
     result = manager.dict()
@@ -163,12 +159,15 @@ def test_two_ranks_equal_one_averaged_step(free_port):
     # Gradients at each step are the mean of the two halves' gradients,
     # on both ranks, and the parameters (online, predictor, EMA target)
     # after two steps are the reference's.
+    # (float summation order may differ; on CPU it is bit-identical)
     for step, expected in enumerate(rank0['ref_grads']):
-        _assert_close(rank0['grads'][step], expected, f'rank 0 step {step}')
-        _assert_close(rank1['grads'][step], expected, f'rank 1 step {step}')
+        for rank, out in enumerate((rank0, rank1)):
+            assert_grads_close(out['grads'][step], expected, rel=1e-6,
+                               what=f'rank {rank} step {step}')
     assert any('norms.0_5' in name for name in expected)
-    _assert_close(rank0['params'], rank0['ref_params'], 'rank 0 params')
-    _assert_close(rank1['params'], rank0['ref_params'], 'rank 1 params')
+    for rank, out in enumerate((rank0, rank1)):
+        assert_grads_close(out['params'], rank0['ref_params'], rel=1e-6,
+                           what=f'rank {rank} params')
     for name, value in rank0['params'].items():
         assert torch.equal(value, rank1['params'][name]), name
 
@@ -239,11 +238,10 @@ def _mocov3_worker(rank, port, result):
     backward per width) against mmengine's DDP running the one-graph loss,
     from the same state and batch."""
     import copy
-    import sys
 
     import torch.distributed as dist
     from mmengine.model import MMDistributedDataParallel
-    sys.path.insert(0, osp.join(REPO, 'tests/test_models/test_algorithms'))
+    from grad_checks import grads_of
     from test_slimclr import build_mocov3, views
     dist.init_process_group('gloo', init_method=f'tcp://127.0.0.1:{port}',
                             rank=rank, world_size=2)
@@ -263,8 +261,7 @@ def _mocov3_worker(rank, port, result):
                 torch.optim.SGD(net.parameters(), lr=0.1))
             optim_wrapper.optimizer.register_step_pre_hook(
                 lambda *args, net=net, grads=grads: grads.update(
-                    {n: p.grad.clone() for n, p in net.named_parameters()
-                     if p.grad is not None}))
+                    grads_of(net)))
             log_vars = wrapper.train_step(
                 dict(inputs=views(seed=20 + rank), data_samples=None),
                 optim_wrapper)
@@ -285,10 +282,7 @@ def test_mocov3_per_width_backward_under_ddp(free_port):
         (per_width, loss), (one_graph, ref_loss) = result[rank]
         assert loss == pytest.approx(ref_loss, rel=1e-5)
         assert any('norms.0_25' in name for name in one_graph)
-        assert set(per_width) == set(one_graph)
-        for name, grad in one_graph.items():
-            scale = grad.abs().max().clamp(min=1e-12)
-            assert (per_width[name] - grad).abs().max() / scale < 1e-4, name
+        assert_grads_close(per_width, one_graph)
     # the ranks saw different images but hold the same averaged gradients
     assert result[0][0][1] != result[1][0][1]
     for name, grad in result[0][0][0].items():

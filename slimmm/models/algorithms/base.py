@@ -213,6 +213,17 @@ class BaseSlimmableSelfSupervisor(BaseSelfSupervisor):
         return [m for m in (self.backbone, self.neck, self.head)
                 if m is not None]
 
+    def check_two_views(self, inputs) -> None:
+        """Refuse a batch that is not a list of at least two views."""
+        if not isinstance(inputs, (list, tuple)) or len(inputs) < 2:
+            got = (f'{len(inputs)} view(s)'
+                   if isinstance(inputs, (list, tuple)) else
+                   f'a {type(inputs).__name__}')
+            raise ValueError(
+                f'{type(self).__name__} needs two views per image, got {got}. '
+                'Use a two-view pipeline such as '
+                'dict(type="MultiView", num_views=2, transforms=[...]).')
+
     def shared_stem(self) -> ContextManager[None]:
         """The backbone's ``shared_stem()`` (the widths of the block take
         their stem output from one full-width stem per input, see

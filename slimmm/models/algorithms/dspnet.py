@@ -12,9 +12,7 @@ from ...registry import MODELS
 from ..losses.byol import symmetric_prediction_loss
 from .base import BaseSlimmableSelfSupervisor
 from .sampling import SubNet
-from .subnet_backward import SubnetBackwardMixin, backward_order
-
-__all__ = ['DSPNet', 'backward_order']
+from .subnet_backward import SubnetBackwardMixin
 
 Targets = Tuple[torch.Tensor, torch.Tensor]
 
@@ -106,16 +104,10 @@ class DSPNet(SubnetBackwardMixin, BaseSlimmableSelfSupervisor):
             p2 = self.predictor(self.neck(self.backbone(views[1])))[0]
         return symmetric_prediction_loss(p1, p2, *targets)
 
-    @staticmethod
-    def _check_views(inputs) -> None:
-        if not isinstance(inputs, (list, tuple)) or len(inputs) < 2:
-            raise ValueError('DSPNet needs two views per image (a two-view '
-                             'pipeline such as MultiView(num_views=2)).')
-
     def loss(self, inputs: List[torch.Tensor], data_samples: List,
              **kwargs) -> Dict[str, torch.Tensor]:
         """Eq. 5 summed over the sampled sub-networks, in one graph."""
-        self._check_views(inputs)
+        self.check_two_views(inputs)
         subnets = self.sample_subnets()
         self.update_target()
         targets = self.target_projections(inputs)
@@ -126,7 +118,7 @@ class DSPNet(SubnetBackwardMixin, BaseSlimmableSelfSupervisor):
                        subnets: List[SubNet]) -> Targets:
         """The EMA update, then Eq. 3 for both views (per-sub-network
         backward, :class:`SubnetBackwardMixin`)."""
-        self._check_views(views)
+        self.check_two_views(views)
         self.update_target()
         return self.target_projections(views)
 

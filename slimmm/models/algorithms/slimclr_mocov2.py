@@ -27,7 +27,7 @@ from mmengine.dist import all_gather, broadcast, get_rank, get_world_size
 
 from ...registry import MODELS
 from ..losses import (contrastive_logits, info_nce, online_distillation,
-                      slimclr_loss_weights, slimclr_total_loss)
+                      slimclr_loss_weights, slimclr_summand)
 from .base import BaseSlimmableSelfSupervisor
 
 SUBNET_TERMS = ('both', 'infonce', 'distill')
@@ -51,13 +51,11 @@ def subnet_term(width: float, full: float, base: torch.Tensor,
                 weights: Dict[float, float]) -> torch.Tensor:
     """Width ``width``'s summand of :func:`subnet_losses` (the objectives
     are sums over the widths), for one backward per sub-network."""
-    if width == full:
-        return weights[full] * base
-    if subnet_terms == 'both':
-        return weights[width] * (base + distill) / 2
-    if subnet_terms == 'infonce':
-        return weights[width] * base
-    return weights[width] * distill
+    if subnet_terms == 'distill' and width != full:
+        return weights[width] * distill
+    return slimclr_summand(width == full, base,
+                           distill if subnet_terms == 'both' else None,
+                           weights[width])
 
 
 def subnet_losses(base: Dict[float, torch.Tensor],
@@ -65,17 +63,11 @@ def subnet_losses(base: Dict[float, torch.Tensor],
                   manner: Optional[int]) -> torch.Tensor:
     """Eq. 7 (``'both'``), Eq. 2 (``'infonce'``), or inplace distillation
     (``'distill'``: sub-networks learn from the full network only)."""
-    widths = list(base)
-    weights = loss_weights(widths, manner)
-    if subnet_terms == 'both':
-        return slimclr_total_loss(base, distill, weights)
-    if subnet_terms == 'infonce':
-        return slimclr_total_loss(base, {}, weights)
-    full = max(widths)
-    total = weights[full] * base[full]
-    for width, value in distill.items():
-        total = total + weights[width] * value
-    return total
+    weights = loss_weights(list(base), manner)
+    full = max(base)
+    return sum(subnet_term(width, full, value, distill.get(width),
+                           subnet_terms, weights)
+               for width, value in base.items())
 
 
 def check_slimclr_options(subnet_terms: str,
@@ -235,9 +227,7 @@ class SlimCLRMoCoV2(BaseSlimmableSelfSupervisor):
     def loss(self, inputs: List[torch.Tensor], data_samples=None,
              **kwargs) -> Dict[str, torch.Tensor]:
         """Eq. 7 over this iteration's sub-networks."""
-        if not isinstance(inputs, (list, tuple)) or len(inputs) < 2:
-            raise ValueError('SlimCLR-MoCov2 needs two views per image '
-                             '(a MultiView pipeline with num_views=2).')
+        self.check_two_views(inputs)
         view_q, view_k = inputs[0], inputs[1]
         self.check_batch(view_q.shape[0])
         subnets = self.sample_subnets()

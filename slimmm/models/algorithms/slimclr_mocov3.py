@@ -116,10 +116,6 @@ class SlimCLRMoCoV3(SubnetBackwardMixin, BaseSlimmableSelfSupervisor):
     def slimmable_modules(self) -> List[nn.Module]:
         return [self.backbone, self.neck, self.predictor]
 
-    def _check_views(self, inputs) -> None:
-        if not isinstance(inputs, (list, tuple)) or len(inputs) < 2:
-            raise ValueError('SlimCLR-MoCov3 needs two views per image.')
-
     def _keys(self, views: List[torch.Tensor]) -> List[torch.Tensor]:
         """The momentum update, then the keys of both views."""
         with torch.no_grad():
@@ -142,7 +138,7 @@ class SlimCLRMoCoV3(SubnetBackwardMixin, BaseSlimmableSelfSupervisor):
     def loss(self, inputs: List[torch.Tensor], data_samples=None,
              **kwargs) -> Dict[str, torch.Tensor]:
         """Symmetrised Eq. 7 with in-batch negatives, in one graph."""
-        self._check_views(inputs)
+        self.check_two_views(inputs)
         views = inputs[:2]
         subnets = self.sample_subnets()
         keys = self._keys(views)
@@ -162,7 +158,7 @@ class SlimCLRMoCoV3(SubnetBackwardMixin, BaseSlimmableSelfSupervisor):
     # ---- one backward per width (SubnetBackwardMixin) -------------------
     def subnet_targets(self, views: List[torch.Tensor],
                        subnets: List[SubNet]) -> SlimCLRTargets:
-        self._check_views(views)
+        self.check_two_views(views)
         views = views[:2]
         return SlimCLRTargets(
             self._keys(views), get_rank() * views[0].shape[0],

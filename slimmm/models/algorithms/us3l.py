@@ -99,9 +99,7 @@ class US3L(BaseSlimmableSelfSupervisor):
             dict: ``loss_base``, ``loss_distill`` (summed by mmengine) and
             logged-only per-width terms and sampled widths.
         """
-        if not isinstance(inputs, (list, tuple)) or len(inputs) < 2:
-            raise ValueError('US3L needs two views per image (a two-view '
-                             'pipeline such as MultiView(num_views=2)).')
+        self.check_two_views(inputs)
         x1, x2 = inputs[0], inputs[1]
         subnets = self.sample_subnets()
         with torch.no_grad():

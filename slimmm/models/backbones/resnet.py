@@ -13,7 +13,7 @@ import torch.nn as nn
 
 from ...registry import MODELS
 from ..ops import (ChannelSpec, SlicedBatchNorm2d, SlimmableConv2d,
-                   fixed_channels)
+                   fixed_channels, using_width)
 from .base import BaseSlimmableBackbone, freeze
 
 
@@ -343,12 +343,9 @@ class SlimmableResNet(BaseSlimmableBackbone):
         # Keyed by identity (holding the input keeps its id unique).
         entry = self._stem_cache.get(id(x))
         if entry is None or entry[0] is not x:
-            widths = self.conv1.width, self.bn1.width
-            self.conv1.width = self.bn1.width = self.width_space.max
-            try:
+            full = self.width_space.max
+            with using_width(self.conv1, full), using_width(self.bn1, full):
                 entry = (x, self._stem(x))
-            finally:
-                self.conv1.width, self.bn1.width = widths
             self._stem_cache[id(x)] = entry
         return entry[1][:, :self.stem_spec.at(self.bn1.width)]
 

@@ -131,6 +131,17 @@ def slimclr_loss_weights(widths: Sequence[float],
     return dict(zip(widths, weights))
 
 
+def slimclr_summand(is_full: bool, base: torch.Tensor,
+                    distill: Optional[torch.Tensor],
+                    weight: float) -> torch.Tensor:
+    """One width's summand of Eq. 7: ``lambda_1 L_w1`` for the full width,
+    ``lambda_i (L_wi + L_pwi) / 2`` for a sub-network, ``lambda_i L_wi``
+    for one without a distillation term."""
+    if is_full or distill is None:
+        return weight * base
+    return weight * (base + distill) / 2
+
+
 def slimclr_total_loss(base_losses: Dict[float, torch.Tensor],
                        distill_losses: Dict[float, torch.Tensor],
                        weights: Dict[float, float]) -> torch.Tensor:
@@ -146,13 +157,7 @@ def slimclr_total_loss(base_losses: Dict[float, torch.Tensor],
         weights (dict): ``{width: lambda_i}``.
     """
     full = max(base_losses)
-    total = weights[full] * base_losses[full]
-    for width, base in base_losses.items():
-        if width == full:
-            continue
-        if width in distill_losses:
-            total = total + weights[width] * (base +
-                                              distill_losses[width]) / 2
-        else:
-            total = total + weights[width] * base
-    return total
+    return sum(
+        slimclr_summand(width == full, base, distill_losses.get(width),
+                        weights[width])
+        for width, base in base_losses.items())

@@ -12,10 +12,12 @@ def grads_of(model: nn.Module) -> Dict[str, torch.Tensor]:
 
 def assert_grads_close(actual: Dict[str, torch.Tensor],
                        expected: Dict[str, torch.Tensor],
-                       rel: float = 1e-4) -> None:
-    """Same parameters with gradients, each equal up to float summation
-    order (max error relative to the largest entry)."""
-    assert set(actual) == set(expected)
-    for name, grad in expected.items():
-        scale = grad.abs().max().clamp(min=1e-12)
-        assert (actual[name] - grad).abs().max() / scale < rel, name
+                       rel: float = 1e-4, what: str = '') -> None:
+    """The same names (parameters with gradients, or parameters), each
+    tensor equal up to float summation order (max error relative to its
+    largest entry)."""
+    assert set(actual) == set(expected), what
+    for name, value in expected.items():
+        scale = value.abs().max().clamp(min=1e-12)
+        error = float((actual[name] - value).abs().max() / scale)
+        assert error < rel, (what, name, error)

@@ -135,3 +135,12 @@ def test_tiny_config_loss_decreases(tiny_imagenet, tmp_path):
     assert list(subnets) == [1] * 12 + [4] * 24  # warm-up: full only
     per_network = loss / subnets  # Eq. 5 term per sampled network
     assert per_network[-3:].mean() < per_network[:3].mean() - 0.5
+
+
+def test_one_view_is_refused_with_the_fix():
+    model = _model()
+    optim_wrapper = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1))
+    with pytest.raises(ValueError, match='DSPNet needs two views per image, '
+                       'got 1 view'):
+        model.train_step(dict(inputs=_views()[:1], data_samples=None),
+                         optim_wrapper)

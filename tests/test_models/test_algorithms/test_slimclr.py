@@ -233,3 +233,27 @@ def test_queue_holds_both_ranks_keys(free_port):
     assert torch.allclose(queue0[:4], own0, atol=1e-5)
     assert torch.allclose(queue0[4:], own1, atol=1e-5)
 
+
+
+@pytest.mark.parametrize('build', [build_mocov2, build_mocov3])
+def test_one_view_is_refused_with_the_fix(build):
+    model = build()
+    model.set_progress(7, 10)
+    with pytest.raises(ValueError, match=r'needs two views per image, got 1 '
+                       r'view\(s\)\. Use a two-view pipeline .*MultiView'):
+        model.loss(views()[:1])
+    from mmengine.optim import OptimWrapper
+    optim_wrapper = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1))
+    with pytest.raises(ValueError, match='got a Tensor'):
+        model.train_step(dict(inputs=views()[0], data_samples=None),
+                         optim_wrapper)
+
+
+@pytest.mark.parametrize('build', [build_mocov2, build_mocov3])
+def test_unknown_objective_options_fail_at_build(build):
+    with pytest.raises(ValueError, match=r"subnet_terms must be one of "
+                       r"\('both', 'infonce', 'distill'\), got 'kl'"):
+        build(subnet_terms='kl')
+    with pytest.raises(ValueError, match=r'manner must be one of '
+                       r'\(1, 2, 3, 4\).*got 7'):
+        build(loss_weight_manner=7)
