@@ -224,13 +224,15 @@ class BaseSlimmableSelfSupervisor(BaseSelfSupervisor):
                 'Use a two-view pipeline such as '
                 'dict(type="MultiView", num_views=2, transforms=[...]).')
 
-    def shared_stem(self) -> ContextManager[None]:
-        """The backbone's ``shared_stem()`` (the widths of the block take
-        their stem output from one full-width stem per input, see
+    def shared_stem(self, uses: Optional[int] = None
+                    ) -> ContextManager[None]:
+        """The backbone's ``shared_stem(uses)`` (the widths of the block
+        read their stem from one full-width computation per input, see
         :meth:`SlimmableResNet.shared_stem`), a no-op for backbones without
-        one. Only for losses with one backward over all widths."""
+        one. ``uses=None``: one backward over all widths; an int: that many
+        sub-networks per input, each backpropagated in turn."""
         shared = getattr(self.backbone, 'shared_stem', None)
-        return shared() if shared is not None else nullcontext()
+        return shared(uses) if shared is not None else nullcontext()
 
     @contextmanager
     def subnet(self, subnet: SubNet, *modules: nn.Module) -> Iterator[None]:

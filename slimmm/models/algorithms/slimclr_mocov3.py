@@ -19,6 +19,7 @@ in the config (param schedulers).
 are the distillation targets of the others): the gradients of Eq. 7 with
 one width's activations alive at a time instead of all of them.
 """
+from contextlib import nullcontext
 from typing import Dict, List, Optional, Union
 
 import torch
@@ -76,6 +77,10 @@ class SlimCLRMoCoV3(SubnetBackwardMixin, BaseSlimmableSelfSupervisor):
         data_preprocessor (dict, optional): Preprocessor config.
         init_cfg (dict, optional): mmengine init config.
     """
+
+    # Every width runs both views: their stems share one normalised,
+    # max-pooled map per view (SlimmableResNet.shared_stem).
+    shares_stem = True
 
     def __init__(self,
                  backbone: dict,
@@ -145,10 +150,12 @@ class SlimCLRMoCoV3(SubnetBackwardMixin, BaseSlimmableSelfSupervisor):
         offset = get_rank() * views[0].shape[0]
 
         logits, base = {}, {}
-        for net in subnets:
-            logits[net] = self._logits(net, views, keys)
-            base[net] = sum(info_nce(x, self.temperature, True, offset)
-                            for x in logits[net])
+        sharing = self.shares_stem and len(subnets) > 1
+        with self.shared_stem() if sharing else nullcontext():
+            for net in subnets:
+                logits[net] = self._logits(net, views, keys)
+                base[net] = sum(info_nce(x, self.temperature, True, offset)
+                                for x in logits[net])
         loss, distill = slimclr_objective(
             logits, base, self.subnet_terms, self.loss_weight_manner,
             self.distill_temperature)

@@ -59,7 +59,14 @@ class SubnetBackwardMixin:
 
     Its ``loss`` must stay the sum of the terms in one graph: it is what a
     plain DDP wrapper (``forward(mode='loss')``, one backward) runs.
+
+    ``shares_stem = True`` (a class attribute) runs the sub-networks inside
+    the backbone's ``shared_stem(uses=len(subnets))``: the stem's shared
+    work once per view, backpropagated once, in the last sub-network's
+    backward (each sub-network must forward every view once).
     """
+
+    shares_stem = False
 
     def forward(self, inputs: Union[torch.Tensor, List[torch.Tensor]],
                 data_samples: Optional[List] = None, mode: str = 'tensor',
@@ -116,15 +123,21 @@ class SubnetBackwardMixin:
         # iteration must count once however many sub-networks it runs.
         count = optim_wrapper._inner_count
         terms: List[Optional[torch.Tensor]] = [None] * len(subnets)
-        for index in order:
-            synced = no_sync is None or index == order[-1]
-            with nullcontext() if synced else no_sync():
-                with optim_wrapper.optim_context(wrapper):
-                    term = wrapper(views, mode='subnet_loss',
-                                   subnet=subnets[index], targets=targets)
-                optim_wrapper._inner_count = count
-                optim_wrapper.backward(optim_wrapper.scale_loss(term))
-            terms[index] = term.detach()
+        # Each sub-network reads every view's shared stem once; the last
+        # backward (the synchronised one) carries the stem's.
+        sharing = self.shared_stem(uses=len(subnets)) \
+            if self.shares_stem and len(subnets) > 1 else nullcontext()
+        with sharing:
+            for index in order:
+                synced = no_sync is None or index == order[-1]
+                with nullcontext() if synced else no_sync():
+                    with optim_wrapper.optim_context(wrapper):
+                        term = wrapper(views, mode='subnet_loss',
+                                       subnet=subnets[index],
+                                       targets=targets)
+                    optim_wrapper._inner_count = count
+                    optim_wrapper.backward(optim_wrapper.scale_loss(term))
+                terms[index] = term.detach()
         if optim_wrapper.should_update():
             optim_wrapper.step()
             optim_wrapper.zero_grad()

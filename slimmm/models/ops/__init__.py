@@ -5,7 +5,9 @@ from .conv import SlimmableConv2d
 from .conv_module import SlimmableConvModule
 from .linear import SlimmableLinear
 from .norm import (BATCH_NORM_TYPES, SlicedBatchNorm2d, SlicedLayerNorm,
-                   SwitchableBatchNorm2d, build_slimmable_bn)
+                   SwitchableBatchNorm2d, build_slimmable_bn,
+                   normalise_with_batch_stats, update_running_stats)
+from .shared_forward import SharedForwardCache
 from .width import (SlimmableMixin, SwitchableWidths, UniversalWidths,
                     WidthSpace, build_width_space, convert_to_static,
                     get_width, set_width, using_width, width_key)
@@ -14,7 +16,8 @@ __all__ = [
     'ChannelSpec', 'fixed_channels', 'make_divisible', 'scale_channels',
     'SlimmableConv2d', 'SlimmableConvModule', 'SlimmableLinear',
     'SwitchableBatchNorm2d', 'SlicedBatchNorm2d', 'SlicedLayerNorm',
-    'BATCH_NORM_TYPES', 'build_slimmable_bn', 'calibrate_bn', 'SlimmableMixin',
+    'BATCH_NORM_TYPES', 'build_slimmable_bn', 'calibrate_bn',
+    'normalise_with_batch_stats', 'update_running_stats', 'SharedForwardCache', 'SlimmableMixin',
     'WidthSpace', 'SwitchableWidths', 'UniversalWidths', 'build_width_space',
     'set_width', 'get_width', 'using_width', 'convert_to_static', 'width_key'
 ]

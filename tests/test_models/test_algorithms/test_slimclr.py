@@ -147,14 +147,20 @@ def test_mocov3_in_batch_symmetric():
                                           ('distill', 3)])
 def test_mocov3_backward_per_width_equals_one_backward(terms, manner):
     """train_step backpropagates each width in turn (the full width first,
-    its detached logits the distillation targets): the gradients, the
-    logged loss and per-width terms of the one-graph Eq. 7."""
+    its detached logits the distillation targets) and computes each view's
+    shared stem once: the gradients, the logged loss and per-width terms of
+    the one-graph Eq. 7 with a stem per width."""
     import copy
 
     from mmengine.optim import OptimWrapper
     model = build_mocov3(subnet_terms=terms, loss_weight_manner=manner)
     model.set_progress(7, 10)
     reference = copy.deepcopy(model)
+    reference.shares_stem = False  # its loss runs every width's own stem
+    stem_convs = {id(m): [] for m in (model, reference)}
+    for m in (model, reference):
+        m.backbone.conv1.register_forward_hook(
+            lambda *_, key=id(m): stem_convs[key].append(1))
     captured = {}
 
     def capture(optimizer, args, kwargs):
@@ -179,6 +185,8 @@ def test_mocov3_backward_per_width_equals_one_backward(terms, manner):
     for key in ['loss'] + logged:
         assert log_vars[key] == pytest.approx(losses[key].item(), rel=1e-5)
     assert_grads_close(captured, grads_of(reference))
+    assert len(stem_convs[id(model)]) == 2  # one per view
+    assert len(stem_convs[id(reference)]) == 2 * len(WIDTHS)
 
 
 def test_mocov3_subnet_loss_needs_the_full_width_first():

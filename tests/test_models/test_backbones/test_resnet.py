@@ -189,8 +189,8 @@ def test_shared_stem_equals_a_stem_per_width():
         first = model.maxpool(model.relu(model.bn1(model.conv1(inputs[0]))))
         model(inputs[0])
         assert model.bn1.width == 0.25
-        torch.testing.assert_close(
-            model._stem_cache[id(inputs[0])][1][:, :first.shape[1]], first)
+        cached = model._stem_cache.entries[id(inputs[0])].outputs[0]
+        torch.testing.assert_close(cached[:, :first.shape[1]], first)
     # the cache goes with the block, also when the block raises
     with pytest.raises(RuntimeError, match='boom'):
         with model.shared_stem():
@@ -199,14 +199,117 @@ def test_shared_stem_equals_a_stem_per_width():
     assert model._stem_cache is None
 
 
-def test_shared_stem_is_a_no_op_with_switchable_bn():
-    """A width list has one BN per width: each width keeps its own stem."""
-    model = SlimmableResNet(18, widths=WIDTHS)
+def _switchable_stem_model():
+    """Switchable ResNet-18 with some negative stem BN weights (the
+    min-pooling path) in the 0.5 member."""
+    torch.manual_seed(0)
+    model = randomize(SlimmableResNet(18, widths=WIDTHS))
+    with torch.no_grad():
+        model.bn1.member(0.5).weight[:5].neg_()
+    return model.train()
+
+
+def _run_per_width_backward(model, inputs, widths):
+    """Like ``_run_widths``, with one backward per width (the loop of
+    SubnetBackwardMixin)."""
+    model.zero_grad()
+    outs = []
+    for width in widths:
+        model.set_width(width)
+        width_outs = [model(x)[-1] for x in inputs]
+        sum(out.square().mean() for out in width_outs).backward()
+        outs += width_outs
+    model.set_width(1.0)
+    return outs, {name: p.grad.clone()
+                  for name, p in model.named_parameters()}
+
+
+def _buffers(model):
+    return {k: v.clone() for k, v in model.state_dict().items()
+            if 'running' in k or 'num_batches' in k}
+
+
+@pytest.mark.parametrize('uses', [None, len(WIDTHS)])
+def test_switchable_shared_stem_equals_a_stem_per_width(uses):
+    """One BN per width: the normalised, max-pooled map is computed once
+    per input and each width applies its own affine + ReLU to it; outputs,
+    every gradient and every BN member's running statistics equal those of
+    one stem per width, with one backward over all widths (``uses=None``)
+    and with one backward per width (``uses=4``: the stem's backward runs
+    once, in the last width's)."""
+    gen = torch.Generator().manual_seed(1)
+    # 64 px: layer4's BN then normalises over 16 values per channel, which
+    # amplifies float rounding less than 4 values would.
+    inputs = [torch.randn(4, 3, 64, 64, generator=gen) for _ in range(2)]
+    widths = WIDTHS[::-1] if uses else WIDTHS  # not the full width last
+    reference = _switchable_stem_model()
+    run = _run_widths if uses is None else _run_per_width_backward
+    separate, separate_grads = run(reference, inputs, widths)
+    model = _switchable_stem_model()
+    calls = _stem_calls(model)
+    with model.shared_stem(uses):
+        shared, shared_grads = run(model, inputs, widths)
+    assert len(calls) == 2  # one stem convolution per input, not 8
+    assert model._stem_cache is None
+    for a, b in zip(separate, shared):  # outputs of size ~1
+        assert a.shape == b.shape
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-4)
+    for name, grad in separate_grads.items():
+        torch.testing.assert_close(grad, shared_grads[name], rtol=1e-3,
+                                   atol=1e-5, msg=name)
+    assert shared_grads['conv1.weight'].abs().sum() > 0
+    assert shared_grads['bn1.norms.0_5.weight'][:5].abs().sum() > 0
+    # each member's running statistics moved once per input, as without
+    for name, value in _buffers(reference).items():
+        torch.testing.assert_close(_buffers(model)[name], value, msg=name)
+    assert int(model.bn1.member(0.25).num_batches_tracked) == 2
+
+
+def test_switchable_shared_stem_output_is_the_stem_output():
+    """At the stem itself, to float rounding, for every width (the 0.5
+    member with negative weights takes the min-pooled channels)."""
+    model = _switchable_stem_model()
+    x = torch.randn(4, 3, 32, 32)
+    with model.shared_stem():
+        for width in WIDTHS:
+            model.set_width(width)
+            torch.testing.assert_close(model._shared_stem(x),
+                                       model._stem(x), rtol=0, atol=1e-6)
+
+
+def test_per_backward_shared_stem_needs_every_read():
+    """With ``uses``, an input read fewer times would leave its earlier
+    readers' stem gradients on the leaves: leaving the block says so; a read
+    too many is refused."""
+    model = _switchable_stem_model()
+    x = torch.randn(2, 3, 32, 32)
+    with pytest.raises(RuntimeError, match='read 1 of the 2 times'):
+        with model.shared_stem(uses=2):
+            model(x)[-1].sum().backward()
+    with pytest.raises(RuntimeError, match='more than the 1 uses'):
+        with model.shared_stem(uses=1):
+            model(x)
+            model(x)
+    assert model._stem_cache is None
+
+
+def test_shared_stem_in_eval_mode_or_with_sync_bn_is_per_width():
+    """A BN in eval mode normalises with its own running statistics, which
+    differ per width, and SyncBN members synchronise their own statistics:
+    each width keeps its stem."""
+    model = _switchable_stem_model().eval()
+    x = torch.randn(2, 3, 32, 32)
     calls = _stem_calls(model)
     with model.shared_stem():
-        _run_widths(model, [torch.randn(2, 3, 32, 32)], WIDTHS)
-        assert model._stem_cache is None
+        shared = [model.set_width(w) or model(x)[-1] for w in WIDTHS]
     assert len(calls) == len(WIDTHS)
+    separate = [model.set_width(w) or model(x)[-1] for w in WIDTHS]
+    for a, b in zip(shared, separate):
+        torch.testing.assert_close(a, b)
+    synced = SlimmableResNet(18, widths=WIDTHS,
+                             norm_cfg=dict(type='SyncBN'))
+    with synced.shared_stem():
+        assert synced._stem_cache is None
 
 
 def test_frozen_stages_and_norm_eval():
