@@ -129,6 +129,11 @@ class BaseSlimmableSelfSupervisor(BaseSelfSupervisor):
         init_cfg (dict, optional): mmengine init config.
     """
 
+    # True where every sub-network of an iteration runs the same inputs
+    # through the backbone, so their stems can share one computation per
+    # input (:meth:`shared_stem`).
+    shares_stem = False
+
     def __init__(self,
                  backbone: dict,
                  neck: Optional[dict] = None,
@@ -224,15 +229,20 @@ class BaseSlimmableSelfSupervisor(BaseSelfSupervisor):
                 'Use a two-view pipeline such as '
                 'dict(type="MultiView", num_views=2, transforms=[...]).')
 
-    def shared_stem(self, uses: Optional[int] = None
-                    ) -> ContextManager[None]:
-        """The backbone's ``shared_stem(uses)`` (the widths of the block
-        read their stem from one full-width computation per input, see
-        :meth:`SlimmableResNet.shared_stem`), a no-op for backbones without
-        one. ``uses=None``: one backward over all widths; an int: that many
-        sub-networks per input, each backpropagated in turn."""
+    def shared_stem(self, subnets: Sequence[SubNet],
+                    uses: Optional[int] = None) -> ContextManager[None]:
+        """The backbone's ``shared_stem(uses)`` for the sub-networks
+        ``subnets`` when the algorithm ``shares_stem`` and there are several
+        of them (the widths of the block read their stem from one
+        full-width computation per input, see
+        :meth:`SlimmableResNet.shared_stem`); a no-op otherwise and for
+        backbones without one. ``uses=None``: one backward over all
+        widths; an int: that many sub-networks per input, each
+        backpropagated in turn."""
         shared = getattr(self.backbone, 'shared_stem', None)
-        return shared(uses) if shared is not None else nullcontext()
+        if not self.shares_stem or shared is None or len(subnets) < 2:
+            return nullcontext()
+        return shared(uses)
 
     @contextmanager
     def subnet(self, subnet: SubNet, *modules: nn.Module) -> Iterator[None]:

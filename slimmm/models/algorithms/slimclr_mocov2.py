@@ -136,6 +136,10 @@ class SlimCLRMoCoV2(BaseSlimmableSelfSupervisor):
         init_cfg (dict, optional): mmengine init config.
     """
 
+    # Every width runs view 1: one normalised, max-pooled stem map for all
+    # of them (SlimmableResNet.shared_stem).
+    shares_stem = True
+
     def __init__(self,
                  backbone: dict,
                  neck: dict,
@@ -235,11 +239,12 @@ class SlimCLRMoCoV2(BaseSlimmableSelfSupervisor):
         queue = self.queue.clone().detach()
 
         logits, base = {}, {}
-        for net in subnets:
-            with self.subnet(net):
-                query = self.neck(self.backbone(view_q))[0]
-            logits[net] = [contrastive_logits(query, keys, queue)]
-            base[net] = info_nce(logits[net][0], self.temperature)
+        with self.shared_stem(subnets):
+            for net in subnets:
+                with self.subnet(net):
+                    query = self.neck(self.backbone(view_q))[0]
+                logits[net] = [contrastive_logits(query, keys, queue)]
+                base[net] = info_nce(logits[net][0], self.temperature)
         loss, distill = slimclr_objective(
             logits, base, self.subnet_terms, self.loss_weight_manner,
             self.distill_temperature)

@@ -19,7 +19,6 @@ in the config (param schedulers).
 are the distillation targets of the others): the gradients of Eq. 7 with
 one width's activations alive at a time instead of all of them.
 """
-from contextlib import nullcontext
 from typing import Dict, List, Optional, Union
 
 import torch
@@ -150,8 +149,7 @@ class SlimCLRMoCoV3(SubnetBackwardMixin, BaseSlimmableSelfSupervisor):
         offset = get_rank() * views[0].shape[0]
 
         logits, base = {}, {}
-        sharing = self.shares_stem and len(subnets) > 1
-        with self.shared_stem() if sharing else nullcontext():
+        with self.shared_stem(subnets):
             for net in subnets:
                 logits[net] = self._logits(net, views, keys)
                 base[net] = sum(info_nce(x, self.temperature, True, offset)

@@ -60,13 +60,11 @@ class SubnetBackwardMixin:
     Its ``loss`` must stay the sum of the terms in one graph: it is what a
     plain DDP wrapper (``forward(mode='loss')``, one backward) runs.
 
-    ``shares_stem = True`` (a class attribute) runs the sub-networks inside
-    the backbone's ``shared_stem(uses=len(subnets))``: the stem's shared
-    work once per view, backpropagated once, in the last sub-network's
-    backward (each sub-network must forward every view once).
+    With ``shares_stem`` the sub-networks run inside
+    ``shared_stem(subnets, uses=len(subnets))``: the stem's shared work
+    once per view, backpropagated once, in the last sub-network's backward
+    (each sub-network must forward every view once).
     """
-
-    shares_stem = False
 
     def forward(self, inputs: Union[torch.Tensor, List[torch.Tensor]],
                 data_samples: Optional[List] = None, mode: str = 'tensor',
@@ -125,9 +123,7 @@ class SubnetBackwardMixin:
         terms: List[Optional[torch.Tensor]] = [None] * len(subnets)
         # Each sub-network reads every view's shared stem once; the last
         # backward (the synchronised one) carries the stem's.
-        sharing = self.shared_stem(uses=len(subnets)) \
-            if self.shares_stem and len(subnets) > 1 else nullcontext()
-        with sharing:
+        with self.shared_stem(subnets, uses=len(subnets)):
             for index in order:
                 synced = no_sync is None or index == order[-1]
                 with nullcontext() if synced else no_sync():

@@ -58,6 +58,10 @@ class US3L(BaseSlimmableSelfSupervisor):
         init_cfg (dict, optional): mmengine init config.
     """
 
+    # The online widths run the same views: one stem per view (sliced BN:
+    # the whole stem output; SlimmableResNet.shared_stem).
+    shares_stem = True
+
     def __init__(self,
                  backbone: dict,
                  neck: dict,
@@ -110,7 +114,7 @@ class US3L(BaseSlimmableSelfSupervisor):
         distill = {}
         # One backward over all widths, so the sub-networks can take
         # their stems from the largest network's (exact with sliced BN).
-        with self.shared_stem():
+        with self.shared_stem(subnets):
             with self.subnet(subnets[0]):
                 loss_base = base_loss(self.project(x1), self.project(x2),
                                       k1, k2, self.temperature)

@@ -77,6 +77,25 @@ def test_loss_is_eq7_of_logged_terms_and_logs_are_not_summed():
     assert [k for k in log_vars if 'loss' in k] == ['loss']
 
 
+def test_mocov2_shared_stem_equals_a_stem_per_width():
+    """View 1 runs through every width: its stem map is normalised and
+    max-pooled once for all four (SlimmableResNet.shared_stem), and the
+    loss and every gradient equal those with a stem per width."""
+    model, reference = build_mocov2(), build_mocov2()
+    reference.shares_stem = False
+    calls = {id(m): [] for m in (model, reference)}
+    for m in (model, reference):
+        m.set_progress(9, 10)
+        m.backbone.conv1.register_forward_hook(
+            lambda *_, key=id(m): calls[key].append(1))
+    losses = [m.loss(views())['loss'] for m in (model, reference)]
+    for loss in losses:
+        loss.backward()
+    assert float(losses[0]) == pytest.approx(float(losses[1]), rel=1e-5)
+    assert_grads_close(grads_of(model), grads_of(reference))
+    assert (len(calls[id(model)]), len(calls[id(reference)])) == (1, 4)
+
+
 def test_queue_holds_latest_keys_and_rejects_bad_batch():
     model = build_mocov2(shuffle_bn=False)
     model.set_progress(0, 10)
