@@ -17,7 +17,10 @@ in the config (param schedulers).
 ``train_step`` backpropagates each width as soon as its term is computed
 (:class:`SubnetBackwardMixin`; the full width first, whose detached logits
 are the distillation targets of the others): the gradients of Eq. 7 with
-one width's activations alive at a time instead of all of them.
+one width's activations alive at a time instead of all of them. Every
+width runs both views, so each view's stem is normalised and max-pooled
+once for all widths (``shares_stem``, :meth:`SlimmableResNet.shared_stem`),
+and backpropagated once, in the last width's backward.
 """
 from typing import Dict, List, Optional, Union
 
