@@ -181,8 +181,12 @@ def normalise_with_batch_stats(x: torch.Tensor, eps: float
     statistics a BN would fold into its running buffers: the mean and the
     *unbiased* variance (from the same pass, through BN's running-stats
     update with momentum 1)."""
-    mean = x.new_zeros(x.shape[1])
-    var = x.new_ones(x.shape[1])
+    # Half-precision inputs (AMP) keep float statistics, as an
+    # nn.BatchNorm2d's float buffers do under autocast.
+    dtype = torch.float32 if x.dtype in (torch.float16, torch.bfloat16) \
+        else x.dtype
+    mean = x.new_zeros(x.shape[1], dtype=dtype)
+    var = x.new_ones(x.shape[1], dtype=dtype)
     normalised = F.batch_norm(x, mean, var, None, None, True, 1.0, eps)
     return normalised, mean, var
 
