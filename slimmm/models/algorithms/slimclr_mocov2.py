@@ -80,6 +80,15 @@ def check_slimclr_options(subnet_terms: str,
         slimclr_loss_weights([1.0], loss_weight_manner)  # validates
 
 
+def distillation_term(student: List[torch.Tensor],
+                      teacher: List[torch.Tensor],
+                      distill_temperature: float) -> torch.Tensor:
+    """Eq. 4-5 of one sub-network, summed over its query/key pairings
+    (MoCov2: one; MoCov3: both symmetrised ones)."""
+    return sum(online_distillation(s, t, distill_temperature)
+               for s, t in zip(student, teacher))
+
+
 def slimclr_objective(logits: Dict, base: Dict, subnet_terms: str,
                       manner: Optional[int], distill_temperature: float):
     """Eq. 4-7 over the sampled sub-networks, shared by SlimCLR-MoCov2/v3.
@@ -99,8 +108,7 @@ def slimclr_objective(logits: Dict, base: Dict, subnet_terms: str,
     subnets = list(logits)
     teacher = logits[subnets[0]]
     distill = {} if subnet_terms == 'infonce' else {
-        net: sum(online_distillation(student, target, distill_temperature)
-                 for student, target in zip(logits[net], teacher))
+        net: distillation_term(logits[net], teacher, distill_temperature)
         for net in subnets[1:]
     }
     loss = subnet_losses({n.width: v for n, v in base.items()},

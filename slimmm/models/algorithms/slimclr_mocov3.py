@@ -29,11 +29,11 @@ import torch.nn as nn
 from mmengine.dist import all_gather, get_rank
 
 from ...registry import MODELS
-from ..losses import contrastive_logits, info_nce, online_distillation
+from ..losses import contrastive_logits, info_nce
 from .base import BaseSlimmableSelfSupervisor, fill_slimmable_cfg
 from .sampling import SubNet
-from .slimclr_mocov2 import (check_slimclr_options, loss_weights,
-                             slimclr_objective, subnet_term)
+from .slimclr_mocov2 import (check_slimclr_options, distillation_term,
+                             loss_weights, slimclr_objective, subnet_term)
 from .subnet_backward import SubnetBackwardMixin
 
 
@@ -142,6 +142,12 @@ class SlimCLRMoCoV3(SubnetBackwardMixin, BaseSlimmableSelfSupervisor):
         return [contrastive_logits(queries[0], keys[1]),
                 contrastive_logits(queries[1], keys[0])]
 
+    def _infonce(self, logits: List[torch.Tensor],
+                 offset: int) -> torch.Tensor:
+        """Eq. 1 with in-batch negatives, summed over both pairings."""
+        return sum(info_nce(x, self.temperature, True, offset)
+                   for x in logits)
+
     def loss(self, inputs: List[torch.Tensor], data_samples=None,
              **kwargs) -> Dict[str, torch.Tensor]:
         """Symmetrised Eq. 7 with in-batch negatives, in one graph."""
@@ -155,8 +161,7 @@ class SlimCLRMoCoV3(SubnetBackwardMixin, BaseSlimmableSelfSupervisor):
         with self.shared_stem(subnets):
             for net in subnets:
                 logits[net] = self._logits(net, views, keys)
-                base[net] = sum(info_nce(x, self.temperature, True, offset)
-                                for x in logits[net])
+                base[net] = self._infonce(logits[net], offset)
         loss, distill = slimclr_objective(
             logits, base, self.subnet_terms, self.loss_weight_manner,
             self.distill_temperature)
@@ -177,8 +182,7 @@ class SlimCLRMoCoV3(SubnetBackwardMixin, BaseSlimmableSelfSupervisor):
                     targets: SlimCLRTargets) -> torch.Tensor:
         """Width ``subnet``'s summand of :meth:`loss`."""
         logits = self._logits(subnet, views[:2], targets.keys)
-        base = sum(info_nce(x, self.temperature, True, targets.offset)
-                   for x in logits)
+        base = self._infonce(logits, targets.offset)
         targets.base[subnet] = base.detach()
         distill = None
         if targets.teacher is None:
@@ -188,10 +192,8 @@ class SlimCLRMoCoV3(SubnetBackwardMixin, BaseSlimmableSelfSupervisor):
                     f'distillation targets (got width {subnet.width}).')
             targets.teacher = [x.detach() for x in logits]
         elif self.subnet_terms != 'infonce':
-            distill = sum(
-                online_distillation(student, teacher,
-                                    self.distill_temperature)
-                for student, teacher in zip(logits, targets.teacher))
+            distill = distillation_term(logits, targets.teacher,
+                                        self.distill_temperature)
             targets.distill[subnet] = distill.detach()
         return subnet_term(subnet.width, targets.full, base, distill,
                            self.subnet_terms, targets.weights)
