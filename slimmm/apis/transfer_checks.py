@@ -278,6 +278,11 @@ def check_transfer_inputs(cfgs: Sequence[Config],
     any training): the checkpoint against every width, then the datasets.
     (A neck typed for another width already failed in ``load_config``.)"""
     widths = [cfg.model.backbone.get('width') for cfg in cfgs]
+    if checkpoint is None and not cfgs[0].model.backbone.get('init_cfg'):
+        # A random-initialisation baseline: the config asks for no
+        # pretrained weights (``init_cfg=None``), so none are checked.
+        check_datasets(cfgs[0])
+        return
     check_checkpoint(checkpoint, dict(cfgs[0].model.backbone),
                      [w for w in widths if w is not None])
     check_datasets(cfgs[0])

@@ -163,3 +163,65 @@ def write_width_report(rows: Sequence[Dict], out_dir: str, name: str,
     png_path = plot_rows(rows, osp.join(out_dir, f'{name}.png'), x_keys,
                          y_keys, title=title or name)
     return dict(markdown=md_path, csv=csv_path, plot=png_path, table=table)
+
+
+def plot_metric_panels(rows: Sequence[Dict], path: str,
+                       metrics: Sequence[str],
+                       x_key: str = 'flops',
+                       group_key: str = 'init',
+                       title: Optional[str] = None) -> Optional[str]:
+    """One panel per metric against ``x_key`` (log scale), one line per
+    value of ``group_key`` (e.g. pretrained and random init), one point per
+    width labelled with the width.
+
+    Each metric gets its own y-axis, so a top-1 near 80 and an AP near 30
+    are both read at a glance. Rows lacking ``x_key`` are skipped; rows
+    lacking a metric leave that point out of its panel.
+
+    Returns:
+        str or None: The path written, or None when no row has ``x_key``.
+    """
+    import matplotlib
+    matplotlib.use('Agg')  # files only; never needs a display
+    import matplotlib.pyplot as plt
+
+    rows = [r for r in check_rows(rows)
+            if isinstance(r.get(x_key), Number)]
+    if not rows or not metrics:
+        return None
+    scale, unit = _COUNT_UNITS.get(x_key, (1.0, x_key))
+    groups: List = []
+    for row in rows:
+        if row.get(group_key) not in groups:
+            groups.append(row.get(group_key))
+    fig, axes = plt.subplots(1, len(metrics),
+                             figsize=(3.6 * len(metrics), 3.2),
+                             squeeze=False)
+    for ax, metric in zip(axes[0], metrics):
+        for index, group in enumerate(groups):
+            points = sorted(
+                (r[x_key] / scale, float(r[metric]), float(r['width']))
+                for r in rows if r.get(group_key) == group
+                and isinstance(r.get(metric), Number)
+                and not math.isnan(r[metric]))
+            if not points:
+                continue
+            xs, ys, widths = zip(*points)
+            ax.plot(xs, ys, marker='os^v'[index % 4],
+                    linestyle='-' if index == 0 else '--',
+                    label=str(group))
+            for x, y, width in points:
+                ax.annotate(f'{width:g}x', (x, y), textcoords='offset points',
+                            xytext=(3, 4), fontsize=7)
+        ax.set_xscale('log')
+        ax.set_xlabel(f'{unit} (log scale)')
+        ax.set_title(metric, fontsize=10)
+        ax.grid(alpha=0.3, which='both')
+        if len(groups) > 1:
+            ax.legend(fontsize=7)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path

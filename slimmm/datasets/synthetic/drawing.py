@@ -7,7 +7,11 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 SHAPES = ('circle', 'square', 'triangle', 'cross', 'diamond', 'ring',
-          'hbars', 'vbars', 'checker', 'star')
+          'hbars', 'vbars', 'checker', 'star', 'hexagon', 'arrow', 'tee')
+#: Shapes told apart by their outline alone (no class texture): the
+#: classes of the tiny ImageNet, where colour and texture are nuisances.
+OUTLINE_SHAPES = ('circle', 'square', 'triangle', 'cross', 'diamond',
+                  'ring', 'star', 'hexagon', 'arrow', 'tee')
 
 
 def noisy_background(rng: np.random.Generator, size: int) -> Image.Image:
@@ -39,6 +43,18 @@ def shape_polygon(shape: str, cx: float, cy: float, r: float,
         return rotate([(-a, -r), (a, -r), (a, -a), (r, -a), (r, a), (a, a),
                        (a, r), (-a, r), (-a, a), (-r, a), (-r, -a),
                        (-a, -a)])
+    if shape == 'hexagon':
+        return rotate([(r * math.cos(t), r * math.sin(t))
+                       for t in np.arange(6) * math.pi / 3])
+    if shape == 'arrow':
+        a = r * 0.35
+        return rotate([(-r, -a), (0, -a), (0, -r), (r, 0), (0, r), (0, a),
+                       (-r, a)])
+    if shape == 'tee':
+        a = r * 0.3
+        return rotate([(-r, -r), (r, -r), (r, -r + 2 * a), (a, -r + 2 * a),
+                       (a, r), (-a, r), (-a, -r + 2 * a),
+                       (-r, -r + 2 * a)])
     if shape == 'star':
         points = []
         for k in range(10):
@@ -84,25 +100,45 @@ def random_color(rng: np.random.Generator) -> Tuple[int, int, int]:
     return tuple(int(c) for c in rng.integers(0, 256, size=3))
 
 
-def stripe_texture(image: Image.Image, polygon, label: int, num_classes: int,
-                   color: Tuple[int, int, int]) -> None:
-    """Overlay class-specific stripes inside ``polygon``: the orientation
-    (``label`` steps of 180 / num_classes degrees) and period are the
-    class's signature, colour is not. Conv features respond to oriented
-    texture even before training, so a tiny run can learn the classes."""
+def contrasting_color(rng: np.random.Generator, image: Image.Image, cx: float,
+                      cy: float, min_distance: float = 120.0
+                      ) -> Tuple[int, int, int]:
+    """A random colour far (in RGB) from the background at ``(cx, cy)``:
+    colour is a nuisance, but an object that vanishes into its background
+    would make the box / mask labels unlearnable."""
+    x = int(min(max(cx, 0), image.size[0] - 1))
+    y = int(min(max(cy, 0), image.size[1] - 1))
+    background = np.array(image.getpixel((x, y)), dtype=float)
+    color = random_color(rng)
+    for _ in range(20):
+        if np.linalg.norm(np.array(color) - background) >= min_distance:
+            break
+        color = random_color(rng)
+    return color
+
+
+def nuisance_texture(image: Image.Image, polygon, color: Tuple[int, int, int],
+                     rng: np.random.Generator) -> None:
+    """Stripes of random orientation and period inside ``polygon``: a
+    texture that says nothing about the class (shape), so features that
+    ignore it, as augmentation-invariant pretraining should learn, classify
+    better than features that follow it."""
     size = image.size[0]
+    theta = rng.uniform(0, math.pi)
+    period = rng.uniform(size / 16, size / 6)
+    stripe_pattern(image, polygon, theta, period, color)
+
+
+def stripe_pattern(image: Image.Image, polygon, theta: float, period: float,
+                   color: Tuple[int, int, int]) -> None:
+    """Darken alternate stripes (angle ``theta``, ``period`` px) inside
+    ``polygon``."""
     mask = Image.new('L', image.size, 0)
     ImageDraw.Draw(mask).polygon(polygon, fill=255)
-    theta = math.pi * label / num_classes
-    # 8 / 12 / 16 px at 64 px: still 4-8 px after the 32 px crops of the
-    # tiny configs, which the stride-4 ResNet stem resolves (4-8 px
-    # periods at 64 px alias away there).
-    period = max(4, size // 8) + size // 16 * (label % 3)
-    ys, xs = np.mgrid[0:size, 0:size]
+    ys, xs = np.mgrid[0:image.size[1], 0:image.size[0]]
     phase = (xs * math.cos(theta) + ys * math.sin(theta)) / period
     stripes = (np.floor(phase) % 2).astype(bool)
     pixels = np.asarray(image).copy()
     dark = np.array([int(c * 0.3) for c in color], dtype=np.uint8)
-    inside = (np.asarray(mask) > 0) & stripes
-    pixels[inside] = dark
+    pixels[(np.asarray(mask) > 0) & stripes] = dark
     image.paste(Image.fromarray(pixels, 'RGB'))

@@ -2,8 +2,11 @@
 
 Layout (as ImageNet's): ``root/{train,val}/<class>/<name>.JPEG`` and
 ``root/meta/{train,val}.txt`` with ``<class>/<name>.JPEG <label>`` lines.
-The class is the shape with its texture; colour, size, position, rotation
-and background vary, so a network has to learn shape to classify.
+The class is the outline alone (:data:`~.drawing.OUTLINE_SHAPES`); colour,
+stripe texture (half of the objects, random angle and period), size,
+position, rotation and background are nuisances drawn at random. A random
+network's features follow colour and texture; features made invariant to
+them (by SSL augmentations) are left with the shape, which is the class.
 """
 import json
 import os
@@ -12,21 +15,23 @@ from typing import Dict
 
 import numpy as np
 
-from .drawing import (SHAPES, draw_shape, noisy_background, random_color,
-                      stripe_texture)
+from .drawing import (OUTLINE_SHAPES, contrasting_color, draw_shape,
+                      noisy_background, nuisance_texture)
 
 # Raised whenever the drawing changes, so that a folder made by an older
 # version is not silently reused with numbers measured on the new one.
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 
 
 def make_tiny_imagenet(root: str, num_classes: int = 10,
                        train_per_class: int = 40, val_per_class: int = 30,
                        image_size: int = 64, seed: int = 0) -> Dict:
     """Write the dataset under ``root`` (idempotent) and return its facts."""
-    if num_classes > len(SHAPES):
-        raise ValueError(f'At most {len(SHAPES)} classes (one per shape).')
-    classes = [f'n{index:08d}_{SHAPES[index]}'
+    if not 2 <= num_classes <= len(OUTLINE_SHAPES):
+        raise ValueError(
+            f'num_classes must be in [2, {len(OUTLINE_SHAPES)}] (one per '
+            f'shape of {OUTLINE_SHAPES}), got {num_classes}.')
+    classes = [f'n{index:08d}_{OUTLINE_SHAPES[index]}'
                for index in range(num_classes)]
     marker = osp.join(root, 'meta', 'val.txt')
     stamp = osp.join(root, 'meta', 'generator.json')
@@ -57,11 +62,12 @@ def make_tiny_imagenet(root: str, num_classes: int = 10,
                     image = noisy_background(rng, image_size)
                     r = rng.uniform(0.3, 0.45) * image_size
                     cx, cy = rng.uniform(r, image_size - r, size=2)
-                    color = random_color(rng)
-                    polygon = draw_shape(image, SHAPES[label], cx, cy, r,
-                                         color, rng,
+                    color = contrasting_color(rng, image, cx, cy)
+                    polygon = draw_shape(image, OUTLINE_SHAPES[label], cx,
+                                         cy, r, color, rng,
                                          angle=rng.uniform(-0.3, 0.3))
-                    stripe_texture(image, polygon, label, num_classes, color)
+                    if rng.random() < 0.5:
+                        nuisance_texture(image, polygon, color, rng)
                     relative = f'{name}/{split}_{index:05d}.JPEG'
                     image.save(osp.join(root, split, relative), quality=95)
                     lines.append(f'{relative} {label}')
