@@ -7,19 +7,20 @@ Steps, each skipped when its output exists (a rerun resumes):
 1. tiny data: ``data/tiny_imagenet`` (classification) and ``data/tiny_coco``
    (instance segmentation), drawn shapes whose class is the outline while
    colour and texture are nuisances, generated in seconds;
-2. SlimCLR-MoCov2 pretraining of a slimmable ResNet-18 [1.0, 0.75, 0.5,
-   0.25] (``configs/slimclr/slimclr-mocov2_slimmable-r18_1xb32-tiny.py``);
+2. SlimCLR-MoCov2 pretraining of a half-channel slimmable ResNet-18 [1.0,
+   0.75, 0.5, 0.25]
+   (``configs/slimclr/slimclr-mocov2_slimmable-r18-half_1xb32-tiny.py``);
 3. the switchable linear probe of each width on the frozen backbone
-   (``configs/benchmarks/linear_probe/slimclr-mocov2_switchable-linear_slimmable-r18_tiny.py``),
+   (``configs/benchmarks/linear_probe/slimclr-mocov2_switchable-linear_slimmable-r18-half_tiny.py``),
    top-1 per width;
 4. the same probe on the randomly initialised backbone
-   (``configs/benchmarks/linear_probe/random-init_switchable-linear_slimmable-r18_tiny.py``);
+   (``configs/benchmarks/linear_probe/random-init_switchable-linear_slimmable-r18-half_tiny.py``);
 5. Mask R-CNN R-18-FPN fine-tuned per width on tiny COCO
-   (``configs/benchmarks/mmdetection/mask-rcnn_slimmable-r18_fpn_tiny-coco.py``
+   (``configs/benchmarks/mmdetection/mask-rcnn_slimmable-r18-half_fpn_tiny-coco.py``
    through :func:`slimmm.apis.transfer.run_transfer`), AP^bb and AP^mk;
 6. the same fine-tuning from a random initialisation at
    :data:`RANDOM_INIT_WIDTHS`
-   (``configs/benchmarks/mmdetection/mask-rcnn_slimmable-r18_fpn_tiny-coco_random-init.py``);
+   (``configs/benchmarks/mmdetection/mask-rcnn_slimmable-r18-half_fpn_tiny-coco_random-init.py``);
 7. one table (init, width, params, FLOPs, top-1, AP50^bb, AP^bb, AP^mk), a
    "what this shows" line that checks the goals (:func:`check_goals`) and
    one plot panel per metric against GFLOPs:
@@ -42,15 +43,17 @@ from mmengine.logging import print_log
 from .transfer import (REPO_ROOT, TOOLS, _env, _last_checkpoint, _run,
                        _write_json, run_transfer)
 
-PRETRAIN_CONFIG = 'configs/slimclr/slimclr-mocov2_slimmable-r18_1xb32-tiny.py'
+PRETRAIN_CONFIG = ('configs/slimclr/'
+                   'slimclr-mocov2_slimmable-r18-half_1xb32-tiny.py')
 PROBE_CONFIG = ('configs/benchmarks/linear_probe/'
-                'slimclr-mocov2_switchable-linear_slimmable-r18_tiny.py')
+                'slimclr-mocov2_switchable-linear_slimmable-r18-half_tiny.py')
 DETECTION_CONFIG = ('configs/benchmarks/mmdetection/'
-                    'mask-rcnn_slimmable-r18_fpn_tiny-coco.py')
-RANDOM_PROBE_CONFIG = ('configs/benchmarks/linear_probe/'
-                       'random-init_switchable-linear_slimmable-r18_tiny.py')
+                    'mask-rcnn_slimmable-r18-half_fpn_tiny-coco.py')
+RANDOM_PROBE_CONFIG = (
+    'configs/benchmarks/linear_probe/'
+    'random-init_switchable-linear_slimmable-r18-half_tiny.py')
 RANDOM_DETECTION_CONFIG = ('configs/benchmarks/mmdetection/'
-                           'mask-rcnn_slimmable-r18_fpn_tiny-coco_'
+                           'mask-rcnn_slimmable-r18-half_fpn_tiny-coco_'
                            'random-init.py')
 WIDTHS = (1.0, 0.75, 0.5, 0.25)
 #: Widths also trained from a random initialisation (the baseline rows).
