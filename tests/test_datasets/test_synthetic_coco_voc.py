@@ -132,3 +132,23 @@ def test_make_tiny_data_cli(tmp_path, monkeypatch, capsys):
     assert osp.isfile(tmp_path / 'coco/annotations/instances_val2017.json')
     assert osp.isfile(tmp_path / 'voc/VOCdevkit/VOC2012/ImageSets/Main/'
                       'test.txt')
+
+
+def test_coco_objects_apart_and_folder_made_otherwise_refused(tmp_path):
+    from pycocotools.coco import COCO
+    info = make_tiny_coco(str(tmp_path / 'coco'), **dict(SMALL, num_train=12))
+    coco = COCO(info['ann_files']['train'])
+    for image_id in coco.getImgIds():
+        masks = [coco.annToMask(a) for a in coco.loadAnns(
+            coco.getAnnIds(imgIds=[image_id]))]
+        # Objects are placed apart: each polygon is exactly its visible
+        # mask, nothing is hidden behind a later object.
+        assert sum(masks).max() <= 1, image_id
+    val = info['ann_files']['val']
+    before = os.stat(val).st_mtime_ns
+    with pytest.raises(ValueError, match='left untouched'):
+        make_tiny_coco(info['root'], **dict(SMALL, num_train=12, seed=1))
+    os.remove(osp.join(info['root'], 'annotations', 'generator.json'))
+    with pytest.raises(ValueError, match='older generator'):
+        make_tiny_coco(info['root'], **dict(SMALL, num_train=12))
+    assert os.stat(val).st_mtime_ns == before
