@@ -380,6 +380,7 @@ def write_main_job_report(rows: Sequence[Dict], work_dir: str,
     plot = plot_metric_panels(
         rows, stem + '.png', ['top1', 'AP_bb', 'AP_mk'], x_key='flops',
         group_key='init',
-        title='Slimmable R-18 on tiny data: SlimCLR-MoCov2 vs random init')
+        title='Half-channel slimmable R-18 on tiny data: '
+        'SlimCLR-MoCov2 vs random init')
     return dict(markdown=stem + '.md', csv=stem + '.csv', plot=plot,
                 table=table)

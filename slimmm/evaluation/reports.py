@@ -184,6 +184,7 @@ def plot_metric_panels(rows: Sequence[Dict], path: str,
     import matplotlib
     matplotlib.use('Agg')  # files only; never needs a display
     import matplotlib.pyplot as plt
+    from matplotlib import ticker
 
     rows = [r for r in check_rows(rows)
             if isinstance(r.get(x_key), Number)]
@@ -214,6 +215,12 @@ def plot_metric_panels(rows: Sequence[Dict], path: str,
                 ax.annotate(f'{width:g}x', (x, y), textcoords='offset points',
                             xytext=(3, 4), fontsize=7)
         ax.set_xscale('log')
+        # One tick per width's cost, written plainly (log axes otherwise
+        # label crowded minor ticks as powers of ten).
+        ticks = sorted({r[x_key] / scale for r in rows})
+        ax.set_xticks(ticks, [f'{t:.2g}' for t in ticks], fontsize=7)
+        ax.xaxis.set_minor_formatter(ticker.NullFormatter())
+        ax.margins(x=0.15, y=0.12)
         ax.set_xlabel(f'{unit} (log scale)')
         ax.set_title(metric, fontsize=10)
         ax.grid(alpha=0.3, which='both')
