@@ -77,6 +77,9 @@ WHY_MISSED = {
               "to a random network's"),
     'detection': ('why (AP): the short schedule of the tiny detection '
                   'config has not converged at this width'),
+    'width': ('why (AP against width): the drawn shapes are easy enough '
+              'that the narrow networks nearly catch up with the wide one '
+              'within the fine-tuning schedule'),
     'pretraining': ('why (vs random init): minutes of self-supervised '
                     'pretraining on 400 tiny images do not yet beat a '
                     'random network with the same probe and fine-tuning '
@@ -203,7 +206,8 @@ def check_goals(rows: Sequence[Dict], num_classes: int) -> List[Dict]:
     Returns:
         list[dict]: ``goal`` (text), ``met`` (bool, or None when the table
         lacks the numbers), ``measured`` (text) and ``kind``
-        (``'detection'``, ``'probe'`` or ``'pretraining'``) per goal.
+        (``'detection'``, ``'width'``, ``'probe'`` or ``'pretraining'``)
+        per goal.
     """
     def fmt(value):
         return '-' if value is None else f'{value:.1f}'
@@ -220,7 +224,8 @@ def check_goals(rows: Sequence[Dict], num_classes: int) -> List[Dict]:
             measured: str) -> None:
         met = None if a is None or b is None else bool(ok(a, b))
         kind = ('pretraining' if RANDOM_INIT in goal else
-                'probe' if 'top-1' in goal else 'detection')
+                'probe' if 'top-1' in goal else
+                'width' if 'falls with width' in goal else 'detection')
         goals.append(dict(goal=goal, met=met, measured=measured, kind=kind))
 
     ap50, ap = _value(top, 'AP50_bb'), _value(top, 'AP_bb')

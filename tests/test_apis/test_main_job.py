@@ -97,7 +97,8 @@ def test_goals_met_and_missed():
     assert missed == ['AP_bb falls with width (1.0 >= 0.25 + 5)',
                       f'{PRETRAINED} >= random init on top-1 at width 1.0']
     verdict = goals_verdict(goals)
-    assert 'MISSED' in verdict and 'why (AP)' in verdict
+    assert 'MISSED' in verdict and 'why (AP against width)' in verdict
+    assert 'why (AP)' not in verdict
     assert 'why (vs random init)' in verdict and 'why (top-1)' not in verdict
     # No random-init rows: those goals are reported as not measured.
     goals = check_goals(_rows(10.0, 0.0)[:2], 10)
