@@ -104,10 +104,10 @@ def build(name: str, depth: int, cfg_options: Dict = None) -> nn.Module:
     """The algorithm's ImageNet model with a ResNet of ``depth`` (DSPNet
     keeps its ResNet-34 family, whose smallest member is a ResNet-18),
     ``cfg_options`` merged last (``--cfg-options``)."""
-    import slimmm  # noqa: F401  (registries)
     from mmengine.logging import MessageHub
     from mmengine.registry import MODELS, init_default_scope
 
+    import slimmm  # noqa: F401  (registries)
     from slimmm.apis import load_config
     init_default_scope('mmpretrain')
     # CosineEMA reads the run length from the message hub.
