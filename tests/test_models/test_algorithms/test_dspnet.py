@@ -141,6 +141,8 @@ def test_gradient_accumulation_counts_an_iteration_once():
     """accumulative_counts=2: the first iteration's sub-networks only
     accumulate, the second steps with the mean of both iterations'
     gradients (each term scaled by 1/2, as mmengine scales a loss)."""
+    from mmengine.logging import MessageHub
+    MessageHub.get_current_instance().update_info('max_iters', 100)  # EMA
     model = _model()
     reference = copy.deepcopy(model)
     steps = []

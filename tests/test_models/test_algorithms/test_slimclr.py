@@ -231,7 +231,8 @@ def _queue_worker(rank, port, result):
 def test_queue_holds_both_ranks_keys(free_port):
     manager = mp.Manager()
     result = manager.dict()
-    mp.spawn(_queue_worker, args=(free_port, result), nprocs=2, join=True)
+    mp.start_processes(_queue_worker, args=(free_port, result), nprocs=2,
+                       join=True, start_method='fork')
     queue0, own0, ptr0, inverse0, restored0 = result[0]
     queue1, own1, ptr1, inverse1, restored1 = result[1]
     assert restored0 and restored1 and torch.equal(inverse0, inverse1)
