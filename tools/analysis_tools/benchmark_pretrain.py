@@ -16,7 +16,7 @@ training step (``model.train_step`` with a real SGD optimizer wrapper):
 FLOPs-proportional limit: the FLOPs of one sampled step over those of one
 full-only step, both counted by torch's ``FlopCounterMode`` over the whole
 ``train_step``: forward and backward of every convolution and matrix
-product (online sub-networks, the momentum / target network, projectors,
+product (online sub-networks, the momentum encoder, projectors,
 and the contrastive logits against the queue or the batch). Roughly::
 
     limit ~ (3 * sum_s F_s + F_target) / (3 * F_full + F_target)
@@ -173,7 +173,7 @@ class PlainSubnets:
     The copies are built once for the sub-networks both phases sample
     (the samplers are seeded by the iteration, so the same ones come back)
     and swapped in by :meth:`active` for the online network only; the
-    momentum / target network and the losses are untouched.
+    momentum encoder and the losses are untouched.
     """
 
     def __init__(self, model: nn.Module):
