@@ -258,3 +258,50 @@ def test_readme_is_a_front_page():
     assert len(lines) <= README_MAX_LINES, (
         f'README.md has {len(lines)} lines; keep it within '
         f'{README_MAX_LINES} and move reference material into docs/')
+
+
+def setup_py_functions(here: str) -> dict:
+    """The mim packaging helpers of setup.py, without running setup()."""
+    import ast
+    with open(osp.join(ROOT, 'setup.py'), encoding='utf-8') as f:
+        tree = ast.parse(f.read())
+    keep = [node for node in tree.body
+            if isinstance(node, (ast.Import, ast.ImportFrom))
+            or isinstance(node, ast.FunctionDef)
+            and node.name in ('mim_install_mode', 'add_mim_extension')
+            or isinstance(node, ast.Assign) and any(
+                getattr(t, 'id', '') == 'MIM_FILES' for t in node.targets)]
+    scope = {'HERE': here}
+    exec(compile(ast.Module(keep, type_ignores=[]), 'setup.py', 'exec'),
+         scope)
+    return scope
+
+
+@pytest.mark.parametrize('command', ['bdist_wheel', 'develop'])
+def test_setup_packs_configs_tools_and_model_index_for_mim(tmp_path,
+                                                           command):
+    """``pip install .`` copies and ``pip install -e .`` links configs/,
+    tools/ and model-index.yml into slimmm/.mim/, where openmim looks."""
+    for name in ('configs/slimclr', 'tools', 'slimmm'):
+        (tmp_path / name).mkdir(parents=True)
+    (tmp_path / 'configs/slimclr/a.py').write_text('x = 1\n')
+    (tmp_path / 'tools/train.py').write_text('')
+    (tmp_path / 'model-index.yml').write_text('Import: []\n')
+    setup = setup_py_functions(str(tmp_path))
+    mode = setup['mim_install_mode'](['setup.py', command])
+    assert mode == ('copy' if command == 'bdist_wheel' else 'symlink')
+    assert setup['mim_install_mode'](['setup.py', 'egg_info']) is None
+    setup['add_mim_extension'](mode)
+    setup['add_mim_extension'](mode)  # a rebuild replaces, never nests
+    mim = tmp_path / 'slimmm' / '.mim'
+    assert sorted(p.name for p in mim.iterdir()) == [
+        'configs', 'model-index.yml', 'tools']
+    assert (mim / 'configs/slimclr/a.py').read_text() == 'x = 1\n'
+    assert (mim / 'tools/train.py').is_file()
+    assert not (mim / 'configs/configs').exists()
+    assert (mim / 'configs').is_symlink() == (mode == 'symlink')
+    # The wheel takes them only if MANIFEST.in lists them.
+    with open(osp.join(ROOT, 'MANIFEST.in'), encoding='utf-8') as f:
+        manifest = f.read()
+    for name in setup['MIM_FILES']:
+        assert f'slimmm/.mim/{name}' in manifest, name
