@@ -188,7 +188,8 @@ def test_mocov3_and_linear_layouts(tmp_path):
                        src['module.base_encoder.fc.4.bn.1.running_mean'])
     assert torch.equal(out['predictor.mlp.1.norms.0_25.weight'],
                        src['module.predictor.1.bn.3.weight'])
-    assert 'with_last_bn' in meta['cfg']
+    assert meta['config_overrides'] == {
+        'model.predictor.with_last_bn': False}
     src = filled(official.slimclr_linear(), seed=6)
     conv, meta = convert_slimclr(write(tmp_path, 'lin.pth', src))
     assert torch.equal(conv.state_dict['heads.0_5.weight'],
@@ -209,7 +210,7 @@ def test_keep_momentum(tmp_path):
 
 
 # ---- US3L --------------------------------------------------------------
-def test_us3l_without_running_stats(tmp_path):
+def test_us3l_without_running_stats(tmp_path, monkeypatch):
     src = filled(official.us3l_byol(with_stats=False), seed=8)
     conv, meta = convert_us3l(write(tmp_path, 'us3l.pth.tar', src))
     out = conv.state_dict
@@ -223,12 +224,9 @@ def test_us3l_without_running_stats(tmp_path):
     backbone, _ = load_slimmable_backbone(dst)
     assert backbone.width_space.universal
     # export refuses without calibration data and names the command
-    sys.argv = ['export_width.py', dst, '--width', '0.5', '--out',
-                str(tmp_path / 'w.pth')]
-    import runpy
     with pytest.raises(SystemExit, match='--calib-data'):
-        runpy.run_path(osp.join(REPO, 'tools/model_converters/'
-                                'export_width.py'), run_name='__main__')
+        _run_tool('export_width.py', [dst, '--width', '0.5', '--out',
+                                      str(tmp_path / 'w.pth')], monkeypatch)
     assert not osp.exists(tmp_path / 'w.pth')
 
 
@@ -239,14 +237,14 @@ def test_us3l_with_running_stats(tmp_path):
 
 
 # ---- bad input: clear error, nothing written ---------------------------
-def _run_tool(tool, argv):
+def _run_tool(tool, argv, monkeypatch):
     import runpy
-    sys.argv = [tool] + argv
+    monkeypatch.setattr(sys, 'argv', [tool] + argv)
     runpy.run_path(osp.join(REPO, 'tools/model_converters', tool),
                    run_name='__main__')
 
 
-def test_other_depth_is_refused(tmp_path):
+def test_other_depth_is_refused(tmp_path, monkeypatch):
     shapes = {k: v for k, v in official.slimclr_mocov2(
         stages=official.R101_STAGES, queue=8).items()
         if 'conv' in k and k.startswith('module.encoder_q.') or
@@ -254,21 +252,22 @@ def test_other_depth_is_refused(tmp_path):
     path = write(tmp_path, 'r101.pth', filled(shapes))
     dst = str(tmp_path / 'out.pth')
     with pytest.raises(SystemExit, match=r'\(3, 4, 23, 3\).*depth'):
-        _run_tool('slimclr_to_slimmm.py', [path, dst])
+        _run_tool('slimclr_to_slimmm.py', [path, dst], monkeypatch)
     assert not osp.exists(dst)
     src = filled(official.us3l_byol(stages=official.R101_STAGES))
     with pytest.raises(ConversionError, match=r'\(3, 4, 23, 3\)'):
         convert_us3l(write(tmp_path, 'us101.pth', src))
 
 
-def test_truncated_state_dict_lists_missing_keys(mocov2_file, tmp_path):
+def test_truncated_state_dict_lists_missing_keys(
+        mocov2_file, tmp_path, monkeypatch):
     _, src = mocov2_file
     cut = {k: v for k, v in src.items()
-           if 'features.9.bn2' not in k and 'fc.2' not in k}
+           if 'features.9.bn2.bn.1.' not in k and 'fc.2' not in k}
     path = write(tmp_path, 'cut.pth', cut)
     dst = str(tmp_path / 'out.pth')
     with pytest.raises(SystemExit) as info:
-        _run_tool('slimclr_to_slimmm.py', [path, dst])
+        _run_tool('slimclr_to_slimmm.py', [path, dst], monkeypatch)
     message = str(info.value)
     assert 'backbone.layer3.2.bn2.norms.0_75.weight' in message
     assert 'neck.mlp.2.weight' in message
@@ -287,12 +286,12 @@ def test_unknown_layout_and_wrong_widths(tmp_path):
         convert_slimclr(us3l)
 
 
-def test_wrong_widths_and_existing_dst(mocov2_file, tmp_path):
+def test_wrong_widths_and_existing_dst(mocov2_file, tmp_path, monkeypatch):
     path, _ = mocov2_file
     with pytest.raises(ConversionError, match=r'model lacks \(265\)'):
         convert_slimclr(path, widths=(1.0, 0.8, 0.5, 0.25))
     dst = tmp_path / 'exists.pth'
     dst.write_bytes(b'keep me')
     with pytest.raises(SystemExit, match='never overwrite'):
-        _run_tool('slimclr_to_slimmm.py', [path, str(dst)])
+        _run_tool('slimclr_to_slimmm.py', [path, str(dst)], monkeypatch)
     assert dst.read_bytes() == b'keep me'

@@ -18,6 +18,7 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 import torch
 from mmengine.config import Config
+from mmengine.registry import DefaultScope
 
 from ...registry import MODELS
 from ..export import backbone_cfg_of, build_backbone
@@ -139,7 +140,9 @@ def build_target_state(cfg: Config, parts: Sequence[str]
     model_cfg = cfg.model.to_dict() if hasattr(cfg.model, 'to_dict') \
         else dict(cfg.model)
     model_cfg['backbone'] = dict(model_cfg['backbone'], init_cfg=None)
-    model = MODELS.build(model_cfg)
+    # Unscoped parts of slimmm configs (data preprocessors) are mmpretrain's.
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        model = MODELS.build(model_cfg)
     return model.state_dict(), model.backbone
 
 

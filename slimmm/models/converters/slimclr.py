@@ -35,8 +35,8 @@ from ...utils.checkpoint import read_checkpoint, state_dict_of
 from ..ops.width import width_key
 from .common import (Conversion, ConversionError, block_names,
                      build_target_state, check_against_target,
-                     check_stage_blocks, load_target_config,
-                     switchable_member, slimmm_member_key)
+                     check_stage_blocks, load_target_config, slimmm_member_key,
+                     switchable_member)
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))))
@@ -289,8 +289,10 @@ def convert_slimclr(src: str, widths: Sequence[float] = DEFAULT_WIDTHS,
     check_stage_blocks(blocks, backbone.stage_blocks, config_path)
     conversion = convert_slimclr_state(source, found, order, blocks,
                                        keep_momentum)
-    for key in target:
-        if key == 'probe_widths' or key == 'target.steps':
+    # Buffers no source holds: the evaluated widths of a probe, the EMA
+    # step counter of slimmm's momentum encoder.
+    for key in ('probe_widths', 'target.steps'):
+        if key in target and key.split('.', 1)[0] in parts:
             conversion.generate(key, target[key].clone())
     check_against_target(conversion, target, parts, src, config_path)
     meta = dict(
