@@ -18,19 +18,31 @@ REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DESC = (1.0, 0.75, 0.5, 0.25)
 
 
+_POOL = torch.randn(1 << 20, generator=torch.Generator().manual_seed(0))
+
+
 def filled(shapes, seed=0):
-    """Distinct random tensors of the given shapes (BN variances > 0)."""
-    gen = torch.Generator().manual_seed(seed)
-    out = {}
+    """Distinct tensors of the given shapes (BN variances > 0), cut from one
+    random pool at shifting offsets (filling an R-50 MoCo state dict with
+    fresh random numbers takes seconds on a loaded CPU)."""
+    out, offset = {}, seed * 7919
     for key, shape in shapes.items():
+        numel = 1
+        for n in shape:
+            numel *= n
         if key.endswith('num_batches_tracked'):
             out[key] = torch.tensor(7)
-        elif key.endswith('queue_ptr'):
+            continue
+        if key.endswith('queue_ptr'):
             out[key] = torch.zeros(shape, dtype=torch.long)
-        elif key.endswith('running_var'):
-            out[key] = torch.rand(shape, generator=gen) + 0.5
-        else:
-            out[key] = torch.randn(shape, generator=gen) * 0.05
+            continue
+        start = offset % _POOL.numel()
+        offset += 104729
+        reps = (start + numel) // _POOL.numel() + 1
+        values = (_POOL.repeat(reps) if reps > 1 else _POOL)[
+            start:start + numel].reshape(shape) * 0.05
+        out[key] = values.abs() + 0.5 if key.endswith('running_var') \
+            else values.clone()
     return out
 
 
@@ -42,9 +54,45 @@ def write(tmp_path, name, state, **extra):
 
 @pytest.fixture(scope='module')
 def mocov2_file(tmp_path_factory):
-    state = filled(official.slimclr_mocov2(queue=8))
+    state = with_placeholder_momentum(official.slimclr_mocov2(queue=8))
     return write(tmp_path_factory.mktemp('slimclr'), 'mocov2.pth.tar',
                  state, epoch=800), state
+
+
+@pytest.fixture(scope='module')
+def mocov2_converted(mocov2_file, tmp_path_factory):
+    """The MoCov2 file converted and written (shared by several tests)."""
+    path, src = mocov2_file
+    conv, meta = convert_slimclr(path)
+    dst = save_converted(conv, meta,
+                         str(tmp_path_factory.mktemp('out') / 'm2.pth'))
+    return src, conv, meta, dst
+
+
+@pytest.fixture(scope='module')
+def mask_converted(tmp_path_factory):
+    src = filled(official.slimclr_mask_rcnn(), seed=5)
+    folder = tmp_path_factory.mktemp('mask')
+    conv, meta = convert_slimclr(write(folder, 'mask.pth', src))
+    return src, conv, meta, save_converted(conv, meta,
+                                           str(folder / 'out.pth'))
+
+
+def with_placeholder_momentum(shapes, seed=0):
+    """Filled tensors, the momentum encoder's (dropped unread by default)
+    as placeholders, which keeps the files small."""
+    momentum = ('module.encoder_k.', 'module.momentum_encoder.')
+    state = filled({k: v for k, v in shapes.items()
+                    if not k.startswith(momentum)}, seed)
+    state.update(names_only(
+        {k: v for k, v in shapes.items() if k.startswith(momentum)}))
+    return state
+
+
+def names_only(shapes):
+    """A state dict with the keys of ``shapes`` and placeholder values: the
+    layout and depth checks read names only."""
+    return {k: torch.zeros(1) for k in shapes}
 
 
 # ---- the fixture is what the official modules hold ---------------------
@@ -59,9 +107,8 @@ def test_fixture_counts_official_resnet50():
 
 
 # ---- SlimCLR MoCov2 ----------------------------------------------------
-def test_mocov2_pinned_keys_and_meta(mocov2_file):
-    path, src = mocov2_file
-    conv, meta = convert_slimclr(path)
+def test_mocov2_pinned_keys_and_meta(mocov2_converted):
+    src, conv, meta, _ = mocov2_converted
     out = conv.state_dict
     # bn.2 of s_resnet's descending widths is width 0.5
     assert torch.equal(
@@ -124,7 +171,8 @@ def _reference_resnet(official_state, prefix, width, member, naming):
     official tensors: conv weights sliced, BN member ``member``."""
     from mmpretrain.models import ResNet
     c = int(64 * width)
-    ref = ResNet(depth=50, stem_channels=c, base_channels=c).eval()
+    ref = ResNet(depth=50, stem_channels=c, base_channels=c)
+    ref.eval()
     names = [f'layer{s + 1}.{b}' for s, (n, _, _) in
              enumerate(official.R50_STAGES) for b in range(n)]
     state = {}
@@ -146,23 +194,12 @@ def _reference_resnet(official_state, prefix, width, member, naming):
     return ref
 
 
-@pytest.mark.parametrize('layout', ['mocov2', 'mask-rcnn'])
-def test_converted_features_equal_hand_mapped_reference(
-        layout, mocov2_file, tmp_path):
-    if layout == 'mocov2':
-        path, src = mocov2_file
-        prefix, naming, order = 'module.encoder_q.', 'flat', DESC
-    else:
-        src = filled(official.slimclr_mask_rcnn(), seed=5)
-        path = write(tmp_path, 'mask.pth', src)
-        prefix, naming, order = 'backbone.', 'nested', DESC[::-1]
-    conv, meta = convert_slimclr(path)
-    assert meta['source_member_order'] == list(order)
-    dst = save_converted(conv, meta, str(tmp_path / 'out.pth'))
+def _compare_features(dst, src, prefix, naming, order, members):
     backbone, _ = load_slimmable_backbone(dst)  # config from meta['cfg']
     backbone.eval()
     x = torch.randn(1, 3, 32, 32, generator=torch.Generator().manual_seed(1))
-    for member, width in enumerate(order):
+    for member in members:
+        width = order[member]
         backbone.set_width(width)
         ref = _reference_resnet(src, prefix, width, member, naming)
         with torch.no_grad():
@@ -171,17 +208,27 @@ def test_converted_features_equal_hand_mapped_reference(
         torch.testing.assert_close(ours, theirs, rtol=1e-4, atol=1e-5)
 
 
-def test_mask_rcnn_bn0_is_narrowest(tmp_path):
-    src = filled(official.slimclr_mask_rcnn(), seed=2)
-    conv, meta = convert_slimclr(write(tmp_path, 'm.pth', src))
+def test_mocov2_features_equal_hand_mapped_reference(mocov2_converted):
+    src, _, meta, dst = mocov2_converted
+    assert meta['source_member_order'] == list(DESC)
+    _compare_features(dst, src, 'module.encoder_q.', 'flat', DESC,
+                      members=range(4))
+
+
+def test_mask_rcnn_bn0_is_narrowest(mask_converted):
+    src, conv, meta, dst = mask_converted
+    assert meta['source_member_order'] == list(DESC[::-1])
     assert torch.equal(conv.state_dict['backbone.bn1.norms.0_25.weight'],
                        src['backbone.bn1.bn.0.weight'])
     assert meta['source_format'] == 'slimclr-mask-rcnn'
     assert any('detector' in r for r in conv.dropped)
+    # bn.0 (width 0.25) runs the narrowest network
+    _compare_features(dst, src, 'backbone.', 'nested', DESC[::-1],
+                      members=[0])
 
 
 def test_mocov3_and_linear_layouts(tmp_path):
-    src = filled(official.slimclr_mocov3(), seed=4)
+    src = with_placeholder_momentum(official.slimclr_mocov3(), seed=4)
     conv, meta = convert_slimclr(write(tmp_path, 'v3.pth', src))
     out = conv.state_dict
     assert torch.equal(out['neck.mlp.4.norms.0_75.running_mean'],
@@ -211,7 +258,7 @@ def test_keep_momentum(tmp_path):
 
 # ---- US3L --------------------------------------------------------------
 def test_us3l_without_running_stats(tmp_path, monkeypatch):
-    src = filled(official.us3l_byol(with_stats=False), seed=8)
+    src = with_placeholder_momentum(official.us3l_byol(), seed=8)
     conv, meta = convert_us3l(write(tmp_path, 'us3l.pth.tar', src))
     out = conv.state_dict
     assert meta['bn_running_stats'] is False
@@ -231,7 +278,8 @@ def test_us3l_without_running_stats(tmp_path, monkeypatch):
 
 
 def test_us3l_with_running_stats(tmp_path):
-    src = filled(official.us3l_byol(with_stats=True), seed=9)
+    src = filled({k: v for k, v in official.us3l_byol(True).items()
+                  if k.startswith('module.encoder_q.')}, seed=9)
     conv, meta = convert_us3l(write(tmp_path, 'us3l.pth.tar', src))
     assert meta['bn_running_stats'] is True and not conv.generated
 
@@ -245,16 +293,13 @@ def _run_tool(tool, argv, monkeypatch):
 
 
 def test_other_depth_is_refused(tmp_path, monkeypatch):
-    shapes = {k: v for k, v in official.slimclr_mocov2(
-        stages=official.R101_STAGES, queue=8).items()
-        if 'conv' in k and k.startswith('module.encoder_q.') or
-        'shortcut' in k}
-    path = write(tmp_path, 'r101.pth', filled(shapes))
+    path = write(tmp_path, 'r101.pth', names_only(official.slimclr_mocov2(
+        stages=official.R101_STAGES)))
     dst = str(tmp_path / 'out.pth')
     with pytest.raises(SystemExit, match=r'\(3, 4, 23, 3\).*depth'):
         _run_tool('slimclr_to_slimmm.py', [path, dst], monkeypatch)
     assert not osp.exists(dst)
-    src = filled(official.us3l_byol(stages=official.R101_STAGES))
+    src = names_only(official.us3l_byol(stages=official.R101_STAGES))
     with pytest.raises(ConversionError, match=r'\(3, 4, 23, 3\)'):
         convert_us3l(write(tmp_path, 'us101.pth', src))
 
@@ -281,7 +326,7 @@ def test_unknown_layout_and_wrong_widths(tmp_path):
         convert_slimclr(path)
     with pytest.raises(ConversionError, match='Unknown checkpoint layout'):
         convert_us3l(path)
-    us3l = write(tmp_path, 'u.pth', filled(official.us3l_byol()))
+    us3l = write(tmp_path, 'u.pth', names_only(official.us3l_byol()))
     with pytest.raises(ConversionError, match='us3l_to_slimmm'):
         convert_slimclr(us3l)
 

@@ -128,22 +128,51 @@ def load_target_config(config: str,
     return cfg
 
 
+def config_text(cfg: Config) -> str:
+    """The whole config as Python source (``name = repr(value)`` lines),
+    readable by ``Config.fromstring(text, '.py')`` as mmengine's
+    ``meta['cfg']``; ``pretty_text`` would format it with yapf, which takes
+    seconds."""
+    return '\n'.join(f'{key} = {value!r}'
+                     for key, value in cfg.to_dict().items()) + '\n'
+
+
 def build_target_state(cfg: Config, parts: Sequence[str]
                        ) -> Tuple[Dict[str, torch.Tensor], object]:
     """The state dict of the slimmm model of ``cfg`` (backbone alone when
-    the layout only provides the backbone) and its backbone."""
-    if list(parts) == ['backbone']:
-        backbone = build_backbone(backbone_cfg_of(cfg), width=None)
-        state = OrderedDict(
-            ('backbone.' + k, v) for k, v in backbone.state_dict().items())
-        return state, backbone
-    model_cfg = cfg.model.to_dict() if hasattr(cfg.model, 'to_dict') \
-        else dict(cfg.model)
-    model_cfg['backbone'] = dict(model_cfg['backbone'], init_cfg=None)
-    # Unscoped parts of slimmm configs (data preprocessors) are mmpretrain's.
-    with DefaultScope.overwrite_default_scope('mmpretrain'):
-        model = MODELS.build(model_cfg)
-    return model.state_dict(), model.backbone
+    the layout only provides the backbone) and the model.
+
+    Built on the meta device: only names and shapes are needed, and an R-50
+    algorithm (with its momentum copy) would take seconds to initialise.
+    Values of generated tensors come from :func:`initial_value`.
+    """
+    with torch.device('meta'):
+        if list(parts) == ['backbone']:
+            backbone = build_backbone(backbone_cfg_of(cfg), width=None)
+            state = OrderedDict(('backbone.' + k, v)
+                                for k, v in backbone.state_dict().items())
+            return state, backbone
+        model_cfg = cfg.model.to_dict() if hasattr(cfg.model, 'to_dict') \
+            else dict(cfg.model)
+        model_cfg['backbone'] = dict(model_cfg['backbone'], init_cfg=None)
+        # Unscoped parts of slimmm configs (data preprocessors) are
+        # mmpretrain's.
+        with DefaultScope.overwrite_default_scope('mmpretrain'):
+            model = MODELS.build(model_cfg)
+    return model.state_dict(), model
+
+
+def initial_value(key: str, like: torch.Tensor, model) -> torch.Tensor:
+    """The value a freshly built slimmm model holds in a buffer the source
+    lacks: BN statistics before any batch, the EMA step counter, the widths
+    a probe evaluates."""
+    if key == 'probe_widths':
+        return torch.tensor(model.widths, dtype=like.dtype)
+    fill = 1 if key.endswith('running_var') else 0
+    if not key.endswith(('running_mean', 'running_var',
+                         'num_batches_tracked', 'steps')):
+        raise ConversionError(f'No initial value is known for {key!r}.')
+    return torch.full(like.shape, fill, dtype=like.dtype)
 
 
 def check_against_target(conversion: Conversion,

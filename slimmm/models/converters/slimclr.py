@@ -35,8 +35,8 @@ from ...utils.checkpoint import read_checkpoint, state_dict_of
 from ..ops.width import width_key
 from .common import (Conversion, ConversionError, block_names,
                      build_target_state, check_against_target,
-                     check_stage_blocks, load_target_config, slimmm_member_key,
-                     switchable_member)
+                     check_stage_blocks, config_text, initial_value,
+                     load_target_config, slimmm_member_key, switchable_member)
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))))
@@ -280,7 +280,8 @@ def convert_slimclr(src: str, widths: Sequence[float] = DEFAULT_WIDTHS,
         ['target'] + (['queue', 'queue_ptr'] if found == 'mocov2' else [])
         if keep_momentum else [])
     cfg = load_target_config(config_path, overrides)
-    target, backbone = build_target_state(cfg, parts)
+    target, model = build_target_state(cfg, parts)
+    backbone = getattr(model, 'backbone', model)
     online = ONLINE_PREFIX[found]
     backbone_keys = [k[len(online):] for k in source
                      if k.startswith(online)]
@@ -293,7 +294,8 @@ def convert_slimclr(src: str, widths: Sequence[float] = DEFAULT_WIDTHS,
     # step counter of slimmm's momentum encoder.
     for key in ('probe_widths', 'target.steps'):
         if key in target and key.split('.', 1)[0] in parts:
-            conversion.generate(key, target[key].clone())
+            conversion.generate(key,
+                                initial_value(key, target[key], model))
     check_against_target(conversion, target, parts, src, config_path)
     meta = dict(
         source=osp.abspath(src),
@@ -302,7 +304,7 @@ def convert_slimclr(src: str, widths: Sequence[float] = DEFAULT_WIDTHS,
         widths=sorted(order, reverse=True),
         config=_relative(config_path),
         config_overrides=overrides,
-        cfg=cfg.pretty_text,
+        cfg=config_text(cfg),
         bn_running_stats=True,
         epoch=raw.get('epoch'))
     if found == 'mocov2':

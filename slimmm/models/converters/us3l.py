@@ -32,8 +32,8 @@ import torch
 
 from ...utils.checkpoint import read_checkpoint, state_dict_of
 from .common import (Conversion, ConversionError, build_target_state,
-                     check_against_target, check_stage_blocks,
-                     load_target_config)
+                     check_against_target, check_stage_blocks, config_text,
+                     initial_value, load_target_config)
 from .slimclr import REPO_ROOT, _relative, nested_stage_blocks
 
 US3L_CONFIG = 'configs/us3l/us3l_us-r50_8xb64-coslr-100e_in1k.py'
@@ -109,8 +109,8 @@ def fill_running_stats(conversion: Conversion,
         return True
     for norm in sorted(norms):
         for name in RUNNING_STATS:
-            conversion.generate(f'{norm}.{name}',
-                                target[f'{norm}.{name}'].clone())
+            key = f'{norm}.{name}'
+            conversion.generate(key, initial_value(key, target[key], None))
     return False
 
 
@@ -144,7 +144,7 @@ def convert_us3l(src: str, config: Optional[str] = None
         source_format='us3l',
         width_range=[space.min, space.max],
         config=_relative(config_path),
-        cfg=cfg.pretty_text,
+        cfg=config_text(cfg),
         bn_running_stats=has_stats,
         bn_recalibration_required=True,
         epoch=raw.get('epoch'),
