@@ -260,9 +260,25 @@ def convert_slimclr(src: str, widths: Sequence[float] = DEFAULT_WIDTHS,
                     config: Optional[str] = None,
                     keep_momentum: bool = False,
                     layout: Optional[str] = None) -> Tuple[Conversion, Dict]:
-    """Convert a released SlimCLR checkpoint file; returns the conversion
-    and the ``meta`` to save. Raises :class:`ConversionError` (naming
-    every key that does not fit) before anything is written."""
+    """Convert a released SlimCLR checkpoint file.
+
+    Args:
+        src: The official checkpoint (``{'state_dict': ...}``).
+        widths: The widths it was trained with (any order; the order of
+            its BN members follows from the layout).
+        config: slimmm config of the target model. Default: the layout's
+            config of :data:`SLIMCLR_LAYOUTS` with the overrides that make
+            it the official network; a given config is used as is.
+        keep_momentum: Keep the momentum encoder (and MoCov2's queue).
+        layout: Expected layout; refused when the file has another.
+
+    Returns:
+        tuple: The :class:`Conversion` and the ``meta`` to save.
+
+    Raises:
+        ConversionError: Naming every key that does not fit, before
+            anything is written.
+    """
     raw = read_checkpoint(src)
     source = strip_ddp(state_dict_of(raw))
     found = detect_slimclr_layout(source)
@@ -307,7 +323,7 @@ def convert_slimclr(src: str, widths: Sequence[float] = DEFAULT_WIDTHS,
         cfg=config_text(cfg),
         bn_running_stats=True,
         epoch=raw.get('epoch'))
-    if found == 'mocov2':
+    if found == 'mocov2' and overrides:
         meta['note'] = ('projector: the official one slims its hidden '
                         'layer with the width (SlimmableMLPNeck, '
                         'slim_hidden=True, in the stored cfg)')
