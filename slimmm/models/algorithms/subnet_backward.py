@@ -27,7 +27,11 @@ def backward_order(subnets: Sequence[SubNet]) -> List[int]:
     The largest network's activations are built before any gradient buffer
     exists; every later (smaller) sub-network builds its activations next
     to them, so the peak is lower than with the largest last. Under DDP the
-    last backward is the synchronised one.
+    last backward is the synchronised one; with
+    ``find_unused_parameters=True`` the parameters it does not use (deeper
+    blocks, other widths' BN members) still contribute the gradients
+    accumulated under ``no_sync`` (tested against a single-process
+    reference).
     """
     def size(index: int) -> Tuple[float, float]:
         depth = subnets[index].depth
@@ -35,6 +39,17 @@ def backward_order(subnets: Sequence[SubNet]) -> List[int]:
 
     largest = max(range(len(subnets)), key=size)
     return [largest] + [i for i in range(len(subnets)) if i != largest]
+
+
+def backward_uncounted(optim_wrapper: OptimWrapper,
+                       term: torch.Tensor) -> None:
+    """``term``'s backward scaled as ``optim_wrapper.backward`` scales it
+    (``scale_loss`` for gradient accumulation; an ``AmpOptimWrapper``'s
+    ``loss_scaler``), without counting it: the iteration is counted once, by
+    the ``update_params`` of its last sub-network."""
+    loss = optim_wrapper.scale_loss(term)
+    scaler = getattr(optim_wrapper, 'loss_scaler', None)
+    (loss if scaler is None else scaler.scale(loss)).backward()
 
 
 class SubnetBackwardMixin:
@@ -101,20 +116,16 @@ class SubnetBackwardMixin:
         Returns:
             dict: Logged values (``loss`` and the algorithm's terms).
         """
-        if hasattr(optim_wrapper, 'loss_scaler'):
-            raise TypeError(
-                f'{type(self).__name__} backpropagates one sub-network at a '
-                f'time and does not support {type(optim_wrapper).__name__} '
-                "(AMP loss scaling); use optim_wrapper type 'OptimWrapper'.")
         runner = self if ddp is None else ddp
         # The sampler seeds from (seed, iteration), so every rank draws the
         # same sub-networks without communicating.
         subnets = self.sample_subnets()
-        views = self.data_preprocessor(data, True)['inputs']
-        # Outside the DDP forward: no gradient flows into the targets, and
-        # the online parameters a momentum encoder averages are equal on
-        # all ranks.
-        targets = self.subnet_targets(views, subnets)
+        with optim_wrapper.optim_context(runner):  # autocast under AMP
+            views = self.data_preprocessor(data, True)['inputs']
+            # Outside the DDP forward: no gradient flows into the targets,
+            # and the online parameters a momentum encoder averages are
+            # equal on all ranks.
+            targets = self.subnet_targets(views, subnets)
         order = backward_order(subnets)
         terms: List[Optional[torch.Tensor]] = [None] * len(subnets)
         for index in order:
@@ -127,8 +138,6 @@ class SubnetBackwardMixin:
                 if last:
                     optim_wrapper.update_params(term)
                 else:
-                    # Scaled as update_params scales the last term; not
-                    # counted, so the iteration counts once.
-                    optim_wrapper.scale_loss(term).backward()
+                    backward_uncounted(optim_wrapper, term)
             terms[index] = term.detach()
         return self.parse_losses(self.subnet_log(subnets, terms, targets))[1]
