@@ -293,9 +293,9 @@ def convert_slimclr(src: str, widths: Sequence[float] = DEFAULT_WIDTHS,
     if keep_momentum and found not in ('mocov2', 'mocov3'):
         raise ConversionError(f'The {found} layout has no momentum encoder;'
                               ' drop --keep-momentum.')
-    parts = list(spec['parts']) + (
-        ['momentum_encoder'] + (['queue', 'queue_ptr'] if found == 'mocov2' else [])
-        if keep_momentum else [])
+    momentum_parts = ['momentum_encoder'] + (
+        ['queue', 'queue_ptr'] if found == 'mocov2' else [])
+    parts = list(spec['parts']) + (momentum_parts if keep_momentum else [])
     cfg = load_target_config(config_path, overrides)
     target, model = build_target_state(cfg, parts)
     backbone = getattr(model, 'backbone', model)
