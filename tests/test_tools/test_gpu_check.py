@@ -1,0 +1,115 @@
+"""tools/benchmarks/gpu_check.py: the whole check in its CPU mode, end to
+end (every step in its own process, tiny sizes), then what the report
+makes of failures, timeouts and the GPU targets."""
+import json
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, osp.join(REPO, 'tools', 'benchmarks'))
+import gpu_check  # noqa: E402
+
+
+@pytest.fixture(scope='module')
+def cpu_report(tmp_path_factory):
+    out = tmp_path_factory.mktemp('gpu_check')
+    run = subprocess.run(
+        [sys.executable, osp.join(REPO, 'tools/benchmarks/gpu_check.py'),
+         '--cpu', '--out', str(out)], cwd=REPO, capture_output=True,
+        text=True, timeout=600)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    with open(out / 'gpu_check.json') as f:
+        return out, json.load(f), run.stdout
+
+
+def test_cpu_mode_runs_every_step(cpu_report):
+    out, report, stdout = cpu_report
+    steps = report['steps']
+    assert list(steps) == [s.name for s in gpu_check.STEPS
+                           if 'cpu' in s.budgets]
+    # Without CUDA the CUDA tests are collected and skipped, not failed.
+    tests = steps['cuda_tests']['result']
+    assert tests['skipped'] and not tests['failed'] and not tests['passed']
+    for name, step in steps.items():
+        expected = 'skipped' if name == 'joint' and not \
+            gpu_check.joint_configs() else 'ok'
+        assert step['status'] == expected, (name, step.get('error'))
+    pretrain = steps['pretrain:SlimCLR-MoCov3']['result']
+    assert pretrain['widths'] == [1.0, 0.75, 0.5, 0.25]
+    assert pretrain['sampled_over_plain'] > 0 and pretrain['limit'] > 1
+    amp = steps['amp']['result']['rows']
+    assert {r['algorithm'] for r in amp} == {'SlimCLR-MoCov3', 'DSPNet'}
+    assert all(not r['nonfinite'] and r['widths'] for r in amp)
+    speed = steps['width_speed']['result']['results']
+    assert [part['channels_last'] for part in speed] == [False, True]
+    assert all(r['max_rel_diff'] <= gpu_check.EQUAL_TOLERANCE
+               for part in speed for r in part['rows'])
+    assert steps['maskrcnn']['result']['rows'][0]['finite']
+    markdown = (out / 'gpu_check.md').read_text()
+    assert '## Targets' in markdown and '## AMP train steps' in markdown
+    assert (out / 'logs' / 'pretrain_SlimCLR-MoCov3.log').exists()
+    assert '[gpu_check] width_speed: ok' in stdout
+
+
+def test_existing_report_is_not_overwritten(cpu_report):
+    out = cpu_report[0]
+    run = subprocess.run(
+        [sys.executable, osp.join(REPO, 'tools/benchmarks/gpu_check.py'),
+         '--cpu', '--out', str(out), '--steps', 'joint'], cwd=REPO,
+        capture_output=True, text=True)
+    assert run.returncode != 0
+    assert 'exists; pass --out NEW_FOLDER' in run.stderr
+
+
+def test_failures_and_timeouts_are_recorded_and_the_rest_runs(tmp_path):
+    """A crashing step and a hanging one (killed at its budget, with the
+    process it started) are recorded with their log tails; the next step
+    still runs."""
+    def summarise(mode, out):
+        return {}
+
+    crash = gpu_check.Step('crash', dict(cpu=20), lambda mode, out: [
+        sys.executable, '-c', 'print("about to fail"); raise SystemExit(3)'],
+        summarise)
+    hang = gpu_check.Step('hang', dict(cpu=20), lambda mode, out: [
+        'bash', '-c', 'echo started; sleep 60 & wait'], summarise)
+    good = gpu_check.Step('good', dict(cpu=20), lambda mode, out: [
+        sys.executable, '-c', 'print("fine")'], summarise)
+    (tmp_path / 'logs').mkdir()
+    records = {}
+    for step, budget in ((crash, 20), (hang, 2), (good, 20)):
+        records[step.name] = gpu_check.run_step(step, 'cpu', str(tmp_path),
+                                                budget)
+    assert records['crash']['status'] == 'failed'
+    assert 'exit status 3' in records['crash']['error']
+    assert 'about to fail' in records['crash']['error']
+    assert records['hang']['status'] == 'timeout'
+    assert records['hang']['seconds'] < 15
+    assert 'started' in records['hang']['error']
+    assert records['good']['status'] == 'ok'
+
+
+def test_targets_compare_measurements_with_the_issue_limits():
+    steps = {
+        'pretrain:SlimCLR-MoCov3': dict(result=dict(
+            sampled_over_plain=1.05, mem_ratio=1.2)),
+        'pretrain:US3L': dict(result=dict(sampled_over_plain=1.2,
+                                          mem_ratio=2.0)),
+        'amp': dict(result=dict(rows=[dict(
+            algorithm='DSPNet', dtype='float16', widths=[1.0, 0.5],
+            nonfinite=[], skipped=1)])),
+        'width_speed': dict(result=dict(results=[dict(rows=[
+            dict(max_rel_diff=3e-7), dict(max_rel_diff=2e-6)])])),
+    }
+    met = {row['target'].split(':')[0] + (':mem' if 'memory' in
+                                          row['target'] else ''):
+           row['passed'] for row in gpu_check.targets(steps)}
+    assert met == {
+        'SlimCLR-MoCov3': True, 'SlimCLR-MoCov3:mem': False,
+        # US3L builds one graph of all widths: no memory target.
+        'US3L': False, 'DSPNet float16': False,
+        'exported widths equal the slimmable network (fp32, relative 1e-05)':
+        True}
