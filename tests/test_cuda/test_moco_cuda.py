@@ -27,11 +27,11 @@ def test_shuffle_bn_and_queue_on_cuda(cuda):
     order, so the keys equal those of an unshuffled momentum network; the
     queue, on CUDA, holds the last keys where its pointer was."""
     shuffled, plain = build_mocov2(cuda, True), build_mocov2(cuda, False)
-    assert shuffled.queue.device.type == 'cuda'
+    assert shuffled.queue.device.type == cuda.type
     view = shuffled.data_preprocessor(image_batch(16, 64), True)['inputs'][1]
-    assert view.device.type == 'cuda'
+    assert view.device.type == cuda.type
     local, inverse = shuffled.shuffle_across_ranks(view)
-    assert inverse.device.type == 'cuda'
+    assert inverse.device.type == cuda.type
     assert not torch.equal(local, view)
     torch.testing.assert_close(local[inverse], view, rtol=0, atol=0)
     keys = shuffled.momentum_keys(view)
@@ -45,7 +45,7 @@ def test_shuffle_bn_and_queue_on_cuda(cuda):
             shuffled.data_preprocessor(image_batch(16, 64, seed=step),
                                        True)['inputs'])
         assert torch.isfinite(losses['loss'])
-        assert losses['loss'].device.type == 'cuda'
+        assert losses['loss'].device.type == cuda.type
         assert int(shuffled.queue_ptr) == (pointer + 16) % 64
     # The last step's keys are in the queue, unit-normalised.
     last = shuffled.queue[:, 32:48]

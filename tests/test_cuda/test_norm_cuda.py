@@ -95,7 +95,8 @@ def test_sync_bn_round_trip_on_cuda(cuda, space):
                    for bn in m.norms.values()]
         assert members and all(isinstance(bn, nn.SyncBatchNorm)
                                for bn in members)
-        assert all(bn.weight.device.type == 'cuda' for bn in members)
+        assert all(bn.weight.device == members[0].weight.device ==
+                   x.device for bn in members)
     else:
         assert not syncs
         assert any(isinstance(m, SlicedBatchNorm2d)
@@ -114,7 +115,7 @@ def test_sync_bn_round_trip_on_cuda(cuda, space):
     assert not any(isinstance(m, nn.SyncBatchNorm)
                    for m in reverted.modules())
     assert set(reverted.state_dict()) == keys
-    assert all(t.device.type == 'cuda'
+    assert all(t.device.type == cuda.type
                for t in reverted.state_dict().values())
     after = eval_outputs(model, widths, x)
     for width, out in eval_outputs(reverted, widths, x).items():

@@ -1,6 +1,6 @@
-"""tools/benchmarks/gpu_check.py: the whole check in its CPU mode, end to
-end (every step in its own process, tiny sizes), then what the report
-makes of failures, timeouts and the GPU targets."""
+"""tools/benchmarks/gpu_check.py: the check in its CPU mode, end to end
+(tiny sizes, one iteration per step), then what the report makes of
+failures, timeouts, pytest's results and the GPU targets."""
 import json
 import os.path as osp
 import subprocess
@@ -12,14 +12,20 @@ REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, osp.join(REPO, 'tools', 'benchmarks'))
 import gpu_check  # noqa: E402
 
+# Every step of the CPU mode but ``cuda_tests``: the suite itself collects
+# tests/test_cuda and skips them without CUDA (and a pytest inside pytest
+# would add its start-up time); its summary is tested below on its own.
+CPU_STEPS = [s.name for s in gpu_check.STEPS
+             if 'cpu' in s.budgets and s.name != 'cuda_tests']
+
 
 @pytest.fixture(scope='module')
 def cpu_report(tmp_path_factory):
     out = tmp_path_factory.mktemp('gpu_check')
     run = subprocess.run(
         [sys.executable, osp.join(REPO, 'tools/benchmarks/gpu_check.py'),
-         '--cpu', '--out', str(out)], cwd=REPO, capture_output=True,
-        text=True, timeout=600)
+         '--cpu', '--out', str(out), '--steps'] + CPU_STEPS, cwd=REPO,
+        capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     with open(out / 'gpu_check.json') as f:
         return out, json.load(f), run.stdout
@@ -28,11 +34,7 @@ def cpu_report(tmp_path_factory):
 def test_cpu_mode_runs_every_step(cpu_report):
     out, report, stdout = cpu_report
     steps = report['steps']
-    assert list(steps) == [s.name for s in gpu_check.STEPS
-                           if 'cpu' in s.budgets]
-    # Without CUDA the CUDA tests are collected and skipped, not failed.
-    tests = steps['cuda_tests']['result']
-    assert tests['skipped'] and not tests['failed'] and not tests['passed']
+    assert list(steps) == CPU_STEPS
     for name, step in steps.items():
         expected = 'skipped' if name == 'joint' and not \
             gpu_check.joint_configs() else 'ok'
@@ -90,6 +92,26 @@ def test_failures_and_timeouts_are_recorded_and_the_rest_runs(tmp_path):
     assert records['hang']['seconds'] < 15
     assert 'started' in records['hang']['error']
     assert records['good']['status'] == 'ok'
+
+
+def test_cuda_tests_summary_reads_junit_xml(tmp_path):
+    (tmp_path / 'cuda_tests.xml').write_text(
+        '<testsuites><testsuite name="pytest">'
+        '<testcase classname="test_a" name="test_ok"/>'
+        '<testcase classname="test_a" name="test_bad">'
+        '<failure message="boom"/></testcase>'
+        '<testcase classname="test_b" name="test_gpu">'
+        '<skipped message="needs a CUDA device"/></testcase>'
+        '</testsuite></testsuites>')
+    summary = gpu_check.cuda_tests_summary('cpu', str(tmp_path))
+    assert summary == dict(passed=['test_a::test_ok'],
+                           failed=['test_a::test_bad'],
+                           skipped=['test_b::test_gpu'])
+    met = gpu_check.targets(dict(cuda_tests=dict(result=summary)))
+    assert met[0]['passed'] is False
+    met = gpu_check.targets(dict(cuda_tests=dict(result=dict(
+        passed=[], failed=[], skipped=['test_b::test_gpu']))))
+    assert met[0]['passed'] is None  # no CUDA: not applicable
 
 
 def test_targets_compare_measurements_with_the_issue_limits():

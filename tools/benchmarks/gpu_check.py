@@ -111,14 +111,18 @@ class Step:
         command (callable): ``(mode, out_dir) -> argv``.
         summarise (callable): ``(mode, out_dir) -> dict`` read from the
             step's output after it exited with status 0.
+        not_run (callable): Why the step has nothing to do here (the
+            step is then recorded as skipped without starting it), or ''.
     """
 
     def __init__(self, name: str, budgets: Dict[str, int],
-                 command: Callable, summarise: Callable):
+                 command: Callable, summarise: Callable,
+                 not_run: Callable[[], str] = lambda: ''):
         self.name = name
         self.budgets = budgets
         self.command = command
         self.summarise = summarise
+        self.not_run = not_run
 
 
 def _self_command(step: str, mode: str, out_dir: str) -> List[str]:
@@ -231,7 +235,10 @@ STEPS = [
          lambda mode, out: _read_json(out, 'maskrcnn.json')),
     Step('joint', dict(full=45, quick=30, cpu=60),
          lambda mode, out: _self_command('joint', mode, out),
-         lambda mode, out: _read_json(out, 'joint.json')),
+         lambda mode, out: _read_json(out, 'joint.json'),
+         not_run=lambda: '' if joint_configs() else (
+             f'no {JOINT_PATTERN}: the joint slimmable detector has not '
+             'landed; nothing to time.')),
 ]
 
 
@@ -422,13 +429,22 @@ def time_detector(cfg, device, mode: str) -> Dict:
         _synchronize(device)
         if iteration >= warmup:
             seconds.append(time.perf_counter() - start)
-    loss = float(log_vars['loss'])
+    loss = float(log_vars['loss'].detach())
     result = dict(image=f'{width}x{height}', images=2,
                   step_time=statistics.median(seconds), seconds=seconds,
                   loss=loss, finite=math.isfinite(loss))
     if device.type == 'cuda':
         result['peak_mib'] = torch.cuda.max_memory_allocated(device) / 2**20
     return result
+
+
+# What the tiny CPU detection configs sample (images with a few objects).
+CPU_DETECTOR_OPTIONS = {
+    'model.train_cfg.rpn.sampler.num': 64,
+    'model.train_cfg.rpn_proposal.nms_pre': 200,
+    'model.train_cfg.rpn_proposal.max_per_img': 100,
+    'model.train_cfg.rcnn.sampler.num': 32,
+}
 
 
 def run_maskrcnn(mode: str, out_dir: str) -> None:
@@ -439,9 +455,11 @@ def run_maskrcnn(mode: str, out_dir: str) -> None:
     widths = dict(full=WIDTHS, quick=[1.0, 0.25], cpu=[0.25])[mode]
     rows = []
     for width in widths:
-        cfg = load_config(MASK_RCNN, cfg_options={
-            'model.backbone.width': width,
-            'model.backbone.init_cfg': None})
+        options = {'model.backbone.width': width,
+                   'model.backbone.init_cfg': None}
+        if mode == 'cpu':  # fewer proposals and RoIs: seconds on a CPU
+            options.update(CPU_DETECTOR_OPTIONS)
+        cfg = load_config(MASK_RCNN, cfg_options=options)
         row = dict(width=width, **time_detector(cfg, device, mode))
         rows.append(row)
         print(f'Mask R-CNN width {width}: {row["step_time"]:.3f} s/iter',
@@ -456,18 +474,11 @@ def joint_configs() -> List[str]:
 
 
 def run_joint(mode: str, out_dir: str) -> None:
-    """One iteration of each joint slimmable detector config, if any."""
+    """One iteration of each joint slimmable detector config."""
     from slimmm.apis import load_config
-    configs = joint_configs()
-    if not configs:
-        _write_json(out_dir, 'joint.json', dict(
-            skipped=f'no {JOINT_PATTERN}: the joint slimmable detector '
-            'has not landed; nothing to time.'))
-        print('skipped: no joint detector config', flush=True)
-        return
     device = _device(mode)
     rows = []
-    for path in configs:
+    for path in joint_configs():
         cfg = load_config(path)
         backbone = cfg.model.get('backbone', {})
         if isinstance(backbone, dict) and 'init_cfg' in backbone:
@@ -523,16 +534,42 @@ def run_child(argv: List[str], budget: float, log_path: str) -> Dict:
                 seconds=time.perf_counter() - start)
 
 
+def run_here(step: str, mode: str, out_dir: str, log_path: str) -> Dict:
+    """Run one of :data:`IN_PROCESS` in this process (no time limit), its
+    traceback, if any, in the log."""
+    import traceback
+    start = time.perf_counter()
+    returncode = 0
+    with open(log_path, 'w') as log:
+        try:
+            IN_PROCESS[step](mode, out_dir)
+        except Exception:
+            log.write(traceback.format_exc())
+            returncode = 1
+    return dict(returncode=returncode, timed_out=False,
+                seconds=time.perf_counter() - start)
+
+
 def _log_tail(path: str, lines: int = 25) -> str:
     with open(path) as f:
         return ''.join(f.readlines()[-lines:])
 
 
 def run_step(step: Step, mode: str, out_dir: str, budget: float) -> Dict:
+    reason = step.not_run()
+    if reason:
+        return dict(status='skipped', error=reason)
     log_path = osp.join(out_dir, 'logs', step.name.replace(':', '_') + '.log')
     record = dict(budget=round(budget), log=osp.relpath(log_path, out_dir))
     try:
-        outcome = run_child(step.command(mode, out_dir), budget, log_path)
+        argv = step.command(mode, out_dir)
+        if mode == 'cpu' and '--run-step' in argv:
+            # One import of the stack for all of this file's own steps
+            # (CI time); on a GPU each step keeps its own process.
+            outcome = run_here(argv[argv.index('--run-step') + 1], mode,
+                               out_dir, log_path)
+        else:
+            outcome = run_child(argv, budget, log_path)
     except Exception as error:  # e.g. the command could not be started
         return dict(record, status='failed', seconds=0.0,
                     error=f'{type(error).__name__}: {error}')
@@ -550,9 +587,6 @@ def run_step(step: Step, mode: str, out_dir: str, budget: float) -> Dict:
     if outcome['returncode']:
         return dict(record, status='failed', error=(
             f'exit status {outcome["returncode"]}\n' + _log_tail(log_path)))
-    if record['result'].get('skipped'):
-        return dict(record, status='skipped',
-                    error=record['result']['skipped'])
     return dict(record, status='ok')
 
 
@@ -597,8 +631,9 @@ def targets(steps: Dict[str, Dict]) -> List[Dict]:
     amp = steps.get('amp', {}).get('result', {}).get('rows', [])
     for row in amp:
         bad = row['nonfinite']
+        widths = ', '.join(f'{w:.3g}' for w in row['widths'])
         add(f'{row["algorithm"]} {row["dtype"]}: AMP without NaN/overflow '
-            f'at widths {row["widths"]}',
+            f'at widths {widths}',
             f'{len(bad)} non-finite terms, {row["skipped"]} skipped steps',
             not bad and not row['skipped'])
     speed = steps.get('width_speed', {}).get('result', {})
