@@ -13,23 +13,24 @@ pytestmark = pytest.mark.cuda
 @pytest.mark.parametrize('dtype', ['bfloat16', 'float16'])
 def test_mocov3_amp_train_step_every_width(cuda, dtype):
     """Three AMP steps with every width sampled: every logged loss term
-    finite at every width, the parameters of every width updated (the loss
-    scale may skip at most the first step), BN statistics of every width
-    finite and kept in fp32."""
+    finite at every width, no step skipped by the loss scale but possibly
+    the first, every width's BN member updated, BN statistics finite and
+    kept in fp32."""
     from mmengine.optim import AmpOptimWrapper
     model = build_mocov3(cuda)
     before = copy.deepcopy(model.state_dict())
     optim_wrapper = AmpOptimWrapper(
         optimizer=torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9),
         dtype=dtype, loss_scale='dynamic')
-    scales, skipped = [], 0
+    scales, skipped = [], []
     for step in range(3):
         scale = optim_wrapper.loss_scaler.get_scale()
         log_vars = model.train_step(image_batch(16, 64, seed=step),
                                     optim_wrapper)
         # A dynamic scaler halves its scale when it skips a step with
         # non-finite gradients (fp16 overflow).
-        skipped += optim_wrapper.loss_scaler.get_scale() < scale
+        if optim_wrapper.loss_scaler.get_scale() < scale:
+            skipped.append(step)
         scales.append(optim_wrapper.loss_scaler.get_scale())
         assert sorted(float(log_vars[f'sampled_{i}'])
                       for i in range(len(WIDTHS))) == sorted(WIDTHS)
@@ -38,7 +39,9 @@ def test_mocov3_amp_train_step_every_width(cuda, dtype):
         assert len(terms) == 1 + 4 + 3, sorted(terms)
         bad = {k: v for k, v in terms.items() if not math.isfinite(v)}
         assert not bad, f'{dtype} step {step}: non-finite terms {bad}'
-    assert skipped <= 1, f'{dtype}: {skipped} of 3 steps skipped {scales}'
+    # Skipping the first step is how the scale (2^16 at first) finds its
+    # level; a later skip is an overflow.
+    assert not [s for s in skipped if s > 0], (dtype, skipped, scales)
     after = model.state_dict()
     # One BN member per width deep in the backbone: each must have moved.
     members = {_member_width(name): name for name in after

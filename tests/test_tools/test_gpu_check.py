@@ -122,7 +122,9 @@ def test_targets_compare_measurements_with_the_issue_limits():
                                           mem_ratio=2.0)),
         'amp': dict(result=dict(rows=[dict(
             algorithm='DSPNet', dtype='float16', widths=[1.0, 0.5],
-            nonfinite=[], skipped=1)])),
+            nonfinite=[], skipped_steps=[0, 2]), dict(
+            algorithm='US3L', dtype='float16', widths=[1.0, 0.5],
+            nonfinite=[], skipped_steps=[0])])),
         'width_speed': dict(result=dict(results=[dict(rows=[
             dict(max_rel_diff=3e-7), dict(max_rel_diff=2e-6)])])),
     }
@@ -132,6 +134,6 @@ def test_targets_compare_measurements_with_the_issue_limits():
     assert met == {
         'SlimCLR-MoCov3': True, 'SlimCLR-MoCov3:mem': False,
         # US3L builds one graph of all widths: no memory target.
-        'US3L': False, 'DSPNet float16': False,
+        'US3L': False, 'DSPNet float16': False, 'US3L float16': True,
         'exported widths equal the slimmable network (fp32, relative 1e-05)':
         True}
