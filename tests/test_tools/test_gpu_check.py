@@ -66,10 +66,12 @@ def test_existing_report_is_not_overwritten(cpu_report):
     assert 'exists; pass --out NEW_FOLDER' in run.stderr
 
 
-def test_failures_and_timeouts_are_recorded_and_the_rest_runs(tmp_path):
-    """A crashing step and a hanging one (killed at its budget, with the
-    process it started) are recorded with their log tails; the next step
-    still runs."""
+def test_failures_and_timeouts_are_recorded_and_the_rest_runs(
+        tmp_path, monkeypatch):
+    """A crashing step, a hanging one (killed at its budget, with the
+    process it started) and a step of the check's own that raises (run
+    in-process in the CPU mode) are recorded with their log tails; the
+    next step still runs."""
     def summarise(mode, out):
         return {}
 
@@ -80,9 +82,17 @@ def test_failures_and_timeouts_are_recorded_and_the_rest_runs(tmp_path):
         'bash', '-c', 'echo started; sleep 60 & wait'], summarise)
     good = gpu_check.Step('good', dict(cpu=20), lambda mode, out: [
         sys.executable, '-c', 'print("fine")'], summarise)
+
+    def broken(mode, out):
+        raise ValueError('no such layer')
+
+    monkeypatch.setitem(gpu_check.IN_PROCESS, 'broken', broken)
+    own = gpu_check.Step('own', dict(cpu=20), lambda mode, out:
+                         gpu_check._self_command('broken', mode, out),
+                         summarise)
     (tmp_path / 'logs').mkdir()
     records = {}
-    for step, budget in ((crash, 20), (hang, 2), (good, 20)):
+    for step, budget in ((crash, 20), (hang, 2), (own, 20), (good, 20)):
         records[step.name] = gpu_check.run_step(step, 'cpu', str(tmp_path),
                                                 budget)
     assert records['crash']['status'] == 'failed'
@@ -91,6 +101,8 @@ def test_failures_and_timeouts_are_recorded_and_the_rest_runs(tmp_path):
     assert records['hang']['status'] == 'timeout'
     assert records['hang']['seconds'] < 15
     assert 'started' in records['hang']['error']
+    assert records['own']['status'] == 'failed'
+    assert "ValueError: no such layer" in records['own']['error']
     assert records['good']['status'] == 'ok'
 
 

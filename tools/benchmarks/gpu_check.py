@@ -107,8 +107,8 @@ MIN_STEP_SECONDS = 15
 
 # ---- the steps --------------------------------------------------------------
 class Step:
-    """One step: a command in its own process, then a summary of what it
-    wrote.
+    """One step: a command in its own process (this file's own steps, in
+    the CPU mode, in this process), then a summary of what it wrote.
 
     Args:
         name (str): Step name (``--steps``, report headings, log file).
