@@ -149,3 +149,25 @@ def test_targets_compare_measurements_with_the_issue_limits():
         'US3L': False, 'DSPNet float16': False, 'US3L float16': True,
         'exported widths equal the slimmable network (fp32, relative 1e-05)':
         True}
+
+
+def test_gpu_modes_build_their_commands_from_files_that_exist(tmp_path):
+    """The GPU modes cannot run here: check what they would run. Every
+    file they name exists (a renamed config would otherwise surface only
+    on the GPU), the pretraining benchmark gets ResNet-50 and each
+    config's per-GPU batch and crop, and --quick keeps the most
+    important steps first."""
+    for path in [gpu_check.PRETRAIN_TOOL, gpu_check.WIDTH_SPEED_TOOL,
+                 gpu_check.SLIMMABLE_R50, gpu_check.MASK_RCNN] + [
+                     spec['config'] for spec in gpu_check.ALGORITHMS.values()]:
+        assert osp.exists(osp.join(REPO, path)), path
+    steps = {s.name: s for s in gpu_check.STEPS}
+    argv = steps['pretrain:DSPNet'].command('full', str(tmp_path))
+    text = ' '.join(argv)
+    assert '--depth 50 --image-size 128 --batch-size 256' in text
+    assert '--skip-memory' not in text
+    quick = [s.name for s in gpu_check.STEPS if 'quick' in s.budgets]
+    assert quick[:3] == ['pretrain:SlimCLR-MoCov3', 'cuda_tests',
+                         'pretrain:DSPNet']
+    speed = ' '.join(steps['width_speed'].command('full', str(tmp_path)))
+    assert '--device cuda' in speed and '--channels-last both' in speed
