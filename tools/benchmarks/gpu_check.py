@@ -634,9 +634,19 @@ def environment(mode: str) -> Dict:
                     cudnn=torch.backends.cudnn.version(),
                     tf32_conv=torch.backends.cudnn.allow_tf32)
     else:
-        info.update(device=f'CPU ({platform.processor() or "unknown"}), '
-                    f'{torch.get_num_threads()} threads')
+        info.update(device=f'{_cpu_name()}, {os.cpu_count()} cores')
     return info
+
+
+def _cpu_name() -> str:
+    try:
+        with open('/proc/cpuinfo') as f:
+            for line in f:
+                if line.startswith('model name'):
+                    return line.split(':', 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or 'CPU'
 
 
 def targets(steps: Dict[str, Dict]) -> List[Dict]:
