@@ -37,11 +37,10 @@ def test_per_width_backward_peak_memory(cuda):
         model.set_progress(iteration, 10)
         model.train_step(dict(data), optim_wrapper)
 
-    def one_graph():
+    def one_graph():  # Eq. 7 of all widths in one graph, one backward
         model.set_progress(9, 10)
-        optim_wrapper.update_params(
-            model.parse_losses(model(**model.data_preprocessor(
-                dict(data), True), mode='loss'))[0])
+        views = model.data_preprocessor(dict(data), True)['inputs']
+        optim_wrapper.update_params(model.parse_losses(model.loss(views))[0])
 
     peaks = {}
     for name, step in (('full', lambda: train_step(0)),
