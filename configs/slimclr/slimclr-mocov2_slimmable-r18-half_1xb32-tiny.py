@@ -13,9 +13,10 @@ view_pipeline = [
          crop_ratio_range=(0.5, 1.), backend='pillow'),
     # The tiny classes are outlines whose colour is random: hue jitter and
     # grayscale make colour useless for telling two images apart, so the
-    # features keep the shape.
+    # features keep the shape. (slimmm.ColorJitter: mmpretrain's, with a
+    # hue shift that works on numpy 2.)
     dict(type='RandomApply', prob=0.8, transforms=[
-        dict(type='ColorJitter', brightness=0.4, contrast=0.4,
+        dict(type='slimmm.ColorJitter', brightness=0.4, contrast=0.4,
              saturation=0.4, hue=0.2)]),
     dict(type='RandomGrayscale', prob=0.3, keep_channels=True,
          channel_weights=(0.114, 0.587, 0.2989)),
