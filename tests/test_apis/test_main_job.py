@@ -20,6 +20,7 @@ ONE_ITER = {'train_cfg.max_iters': 1, 'train_cfg.val_interval': 1,
             'default_hooks.checkpoint.interval': 1}
 
 
+@pytest.mark.slow
 def test_main_job_reduced_table_and_resume(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)  # the tiny configs read ./data/
     # One width: the columns and the rows of both initialisations are what

@@ -102,13 +102,15 @@ def test_test_tool_path_and_width_mismatch(probe_run, tiny_imagenet):
 @pytest.mark.slow
 def test_probe_clearly_above_chance_at_every_width(probe_run):
     """300 validation images, 10 classes: chance is 10 % top-1 with a
-    binomial standard deviation of 1.7 points, so 20 % is six deviations
-    above it. Measured (this fixture): 42 / 44 / 46 / 31 % at widths
-    1.0 / 0.75 / 0.5 / 0.25."""
+    binomial standard deviation of 1.7 points, so 15 % is three deviations
+    above it. The classes are outlines under random colour and texture
+    (make_tiny_imagenet), hard for one epoch of pretraining. Measured (this
+    fixture): 24.0 / 23.0 / 21.3 / 17.7 % at widths 1.0 / 0.75 / 0.5 /
+    0.25."""
     top1 = {w: probe_run['metrics'][f'width_{w!r}/accuracy/top1']
             for w in WIDTHS}
-    assert all(value >= 20.0 for value in top1.values()), top1
-    assert top1[1.0] >= 30.0, top1
+    assert all(value >= 15.0 for value in top1.values()), top1
+    assert top1[1.0] >= 20.0, top1
 
 
 def _report_rows(directory, suffix):
@@ -138,8 +140,10 @@ def test_knn_command_prints_and_saves_per_width_table(probe_run,
     rows = _report_rows(work, '_knn')
     assert [float(r['width']) for r in rows] == WIDTHS
     # 10 classes, 300 query images: chance is 10 % (sd 1.7 points).
-    # Measured: 40 / 44 / 49 / 30 % at widths 1.0 / 0.75 / 0.5 / 0.25.
-    assert all(float(r['top1']) >= 15.0 for r in rows), rows
+    # Measured: 23.3 / 19.3 / 20.7 / 13.7 % at widths 1.0 / 0.75 / 0.5 /
+    # 0.25 (outline classes after one pretraining epoch).
+    assert all(float(r['top1']) >= 12.0 for r in rows), rows
+    assert float(rows[0]['top1']) >= 18.0, rows
 
 
 @pytest.mark.slow
