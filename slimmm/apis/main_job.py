@@ -30,13 +30,16 @@ from typing import Dict, List, Optional, Sequence
 from mmengine.logging import print_log
 
 from .transfer import (REPO_ROOT, TOOLS, _env, _last_checkpoint, _run,
-                       _write_json, run_transfer)
+                       _write_json, run_joint_transfer, run_transfer)
 
 PRETRAIN_CONFIG = 'configs/slimclr/slimclr-mocov2_slimmable-r18_1xb32-tiny.py'
 PROBE_CONFIG = ('configs/benchmarks/linear_probe/'
                 'slimclr-mocov2_switchable-linear_slimmable-r18_tiny.py')
 DETECTION_CONFIG = ('configs/benchmarks/mmdetection/'
                     'mask-rcnn_slimmable-r18_fpn_tiny-coco.py')
+#: Step 4 with ``protocol='joint'``: one detector trained at all widths.
+JOINT_DETECTION_CONFIG = ('configs/benchmarks/mmdetection/'
+                          'mask-rcnn_slimmable-r18_fpn_joint_tiny-coco.py')
 WIDTHS = (1.0, 0.75, 0.5, 0.25)
 
 
@@ -116,7 +119,8 @@ def merge_rows(probe: List[Dict], detection: List[Dict]) -> List[Dict]:
         by_width[float(row['width'])] = {
             'width': float(row['width']), 'params': row.get('params'),
             'flops': row.get('flops'), 'top1': None,
-            'AP_bb': row.get('AP_bb'), 'AP_mk': row.get('AP_mk')}
+            'AP_bb': row.get('AP_bb'), 'AP_mk': row.get('AP_mk'),
+            'protocol': row.get('protocol', 'per-width')}
     for row in probe:
         width = float(row['width'])
         entry = by_width.setdefault(width, {'width': width})
@@ -130,7 +134,8 @@ def run_main_job(work_dir: str = 'work_dirs/main_job',
                  widths: Sequence[float] = WIDTHS,
                  pretrain_options: Sequence[str] = (),
                  probe_options: Sequence[str] = (),
-                 detection_options: Optional[Dict] = None) -> List[Dict]:
+                 detection_options: Optional[Dict] = None,
+                 protocol: str = 'per-width') -> List[Dict]:
     """Run (or resume) the whole job; returns the per-width rows.
 
     Args:
@@ -143,7 +148,13 @@ def run_main_job(work_dir: str = 'work_dirs/main_job',
             overrides passed to ``tools/train.py --cfg-options``.
         detection_options (dict, optional): Overrides for the detection
             config of every width.
+        protocol (str): ``'per-width'`` (one Mask R-CNN per width) or
+            ``'joint'`` (one Mask R-CNN trained at all widths, SlimCLR
+            Table 2; ``widths`` then come from its config).
     """
+    if protocol not in ('per-width', 'joint'):
+        raise ValueError(f"protocol must be 'per-width' or 'joint', got "
+                         f'{protocol!r}.')
     start = time.time()
     total = 5
     _step(1, total, f'tiny data under {data_dir}/')
@@ -160,11 +171,20 @@ def run_main_job(work_dir: str = 'work_dirs/main_job',
         f'model.backbone.init_cfg.checkpoint={checkpoint}', *probe_options])
     probe_rows = read_probe_rows(probe_dir)
 
-    _step(4, total, f'Mask R-CNN per width on tiny COCO ({DETECTION_CONFIG})')
-    detection_rows = run_transfer(
-        _config_path(DETECTION_CONFIG), checkpoint, list(widths),
-        work_dir=osp.join(work_dir, 'detection'),
-        cfg_options=detection_options)
+    if protocol == 'joint':
+        _step(4, total, 'one Mask R-CNN at all widths on tiny COCO '
+              f'({JOINT_DETECTION_CONFIG})')
+        detection_rows = run_joint_transfer(
+            _config_path(JOINT_DETECTION_CONFIG), checkpoint,
+            work_dir=osp.join(work_dir, 'detection_joint'),
+            cfg_options=detection_options)
+    else:
+        _step(4, total,
+              f'Mask R-CNN per width on tiny COCO ({DETECTION_CONFIG})')
+        detection_rows = run_transfer(
+            _config_path(DETECTION_CONFIG), checkpoint, list(widths),
+            work_dir=osp.join(work_dir, 'detection'),
+            cfg_options=detection_options)
 
     _step(5, total, 'per-width table')
     rows = merge_rows(probe_rows, detection_rows)
@@ -172,7 +192,8 @@ def run_main_job(work_dir: str = 'work_dirs/main_job',
     paths = write_width_report(
         rows, work_dir, 'main_job_results', x_keys=('params', 'flops'),
         y_keys=['top1', 'AP_bb', 'AP_mk'],
-        columns=['width', 'params', 'flops', 'top1', 'AP_bb', 'AP_mk'],
+        columns=['width', 'params', 'flops', 'top1', 'AP_bb', 'AP_mk',
+                 'protocol'],
         title='SlimCLR-MoCov2 slimmable R-18, tiny data')
     print('\nMain job: per-width results (top-1: switchable linear probe on '
           'tiny ImageNet; AP: Mask R-CNN on tiny COCO)\n')

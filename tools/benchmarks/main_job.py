@@ -25,8 +25,14 @@ def main(argv=None):
     parser.add_argument('--data-dir', default='data')
     parser.add_argument('--widths', type=float, nargs='+',
                         default=list(WIDTHS))
+    parser.add_argument('--protocol', default='per-width',
+                        choices=['per-width', 'joint'],
+                        help='detection step: one fine-tuning per width, or '
+                        'one detector trained at all widths (SlimCLR '
+                        'Table 2)')
     args = parser.parse_args(argv)
-    run_main_job(args.work_dir, args.data_dir, args.widths)
+    run_main_job(args.work_dir, args.data_dir, args.widths,
+                 protocol=args.protocol)
 
 
 if __name__ == '__main__':
