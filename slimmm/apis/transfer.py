@@ -259,6 +259,13 @@ def run_transfer(config: str, checkpoint: Optional[str],
     if not widths:
         raise ValueError('Give at least one width (--widths 1.0 0.5 ...).')
     cfgs = width_configs(config, checkpoint, widths, cfg_options, data_root)
+    from slimmm.models.detectors import is_joint_config
+    if is_joint_config(cfgs[0].model):
+        from .transfer_checks import TransferInputError
+        raise TransferInputError(
+            f'{config} is a joint detector config (one detector trained at '
+            'all widths); run it with --protocol joint, or pick a per-width '
+            'config for --protocol per-width.')
     check_transfer_inputs(cfgs, checkpoint)
     if work_dir is None:
         work_dir = osp.join('work_dirs', 'transfer',
