@@ -10,7 +10,7 @@ import sys
 
 import pytest
 import torch
-from mmengine.config import Config
+from mmengine.config import Config, ConfigDict
 from mmengine.registry import DefaultScope
 
 from slimmm.apis.transfer import run_joint_transfer
@@ -88,7 +88,7 @@ def test_test_loop_and_export_of_the_trained_checkpoint(joint_run,
     from mmengine.model import revert_sync_batchnorm
     with DefaultScope.overwrite_default_scope('mmdet'):
         stock = revert_sync_batchnorm(
-            MODELS.build(exported['meta']['plain_config']))
+            MODELS.build(ConfigDict(exported['meta']['plain_config'])))
     stock.load_state_dict(exported['state_dict'], strict=True)
     assert stock.backbone.conv1.out_channels == 16
     with pytest.raises(SystemExit, match='exists'):

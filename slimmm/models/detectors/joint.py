@@ -188,6 +188,9 @@ class JointSlimmableTwoStageDetector(TwoStageDetector):
                 f"remove model.backbone.width={_plain(backbone)['width']} "
                 '(or use the per-width protocol, which fine-tunes one width '
                 'per run).')
+        # mmdet reads train_cfg.rpn / test_cfg.rpn as attributes.
+        train_cfg, test_cfg = (None if c is None else ConfigDict(c)
+                               for c in (train_cfg, test_cfg))
         super().__init__(
             backbone=backbone, neck=None, rpn_head=rpn_head,
             roi_head=roi_head, train_cfg=train_cfg, test_cfg=test_cfg,
@@ -419,7 +422,7 @@ def build_joint_detector(model_cfg) -> JointSlimmableTwoStageDetector:
     cfg = _plain(model_cfg)
     cfg['backbone'] = dict(cfg['backbone'], init_cfg=None)
     with DefaultScope.overwrite_default_scope('mmdet'):
-        model = MODELS.build(cfg)
+        model = MODELS.build(ConfigDict(cfg))
     if not isinstance(model, JointSlimmableTwoStageDetector):
         raise TypeError(f'{cfg["type"]} is not a joint slimmable detector.')
     return revert_sync_batchnorm(model)

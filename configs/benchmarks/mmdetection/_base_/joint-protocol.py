@@ -7,7 +7,7 @@
 #   val_cfg = {{_base_.joint_val_cfg}}
 #   test_cfg = {{_base_.joint_test_cfg}}
 #   custom_hooks = {{_base_.joint_custom_hooks}}
-custom_imports = dict(imports=['slimmm'], allow_failed_imports=False)
+# (custom_imports=dict(imports=['slimmm']) comes with the recipe's base.)
 
 # Under DDP every width but the last backpropagates under no_sync: one
 # gradient all-reduce per iteration. find_unused_parameters: the last width
