@@ -21,8 +21,9 @@ SAMPLER_SEED = 7
 
 
 def build_model():
-    from slimmm.models.detectors import build_joint_detector
     from test_joint_detector import model_cfg
+
+    from slimmm.models.detectors import build_joint_detector
     cfg = model_cfg()
     cfg['backbone']['norm_eval'] = True
     torch.manual_seed(0)

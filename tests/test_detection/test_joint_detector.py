@@ -7,6 +7,7 @@ import copy
 import pytest
 import torch
 import torch.nn.functional as F
+from det_helpers import JOINT_TINY_COCO, JOINT_TINY_VOC, WIDTHS
 from mmengine.config import ConfigDict
 from mmengine.model import revert_sync_batchnorm
 from mmengine.optim import OptimWrapper
@@ -17,8 +18,6 @@ from slimmm.models.detectors import (JointSlimmableTwoStageDetector,
                                      build_joint_detector)
 from slimmm.models.ops import (SwitchableBatchNorm2d, convert_to_static,
                                set_width, using_width)
-
-from det_helpers import JOINT_TINY_COCO, JOINT_TINY_VOC, WIDTHS
 
 NUM_CLASSES = 4
 

@@ -10,13 +10,12 @@ import sys
 
 import pytest
 import torch
+from det_helpers import JOINT_TINY_COCO, TINY_COCO, WIDTHS
 from mmengine.config import Config, ConfigDict
 from mmengine.registry import DefaultScope
 
 from slimmm.apis.transfer import run_joint_transfer
 from slimmm.apis.transfer_checks import TransferInputError
-
-from det_helpers import JOINT_TINY_COCO, TINY_COCO, WIDTHS
 
 OPTIONS = {'train_cfg.max_iters': 2, 'train_cfg.val_interval': 2,
            'default_hooks.checkpoint.interval': 2,

@@ -11,8 +11,9 @@ detection / instance segmentation, then write one per-width table.
 rerun. ``--protocol joint`` (SlimCLR Table 2; a ``*_joint*`` config): ONE
 detector fine-tuned at all its widths together in ``<work-dir>``, resumed
 from its last checkpoint, then evaluated at each width (``--widths`` is
-not used: the config's ``train_widths`` / ``eval_widths`` are). Writes ``transfer_results.{md,csv,png}`` in the
-work dir and prints the table. Library code: :mod:`slimmm.apis.transfer`.
+not used: the config's ``train_widths`` / ``eval_widths`` are). Writes
+``transfer_results.{md,csv,png}`` in the work dir and prints the table.
+Library code: :mod:`slimmm.apis.transfer`.
 """
 import argparse
 import os.path as osp
@@ -24,8 +25,8 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(
 from mmengine.config import DictAction  # noqa: E402
 
 import slimmm  # noqa: E402,F401
-from slimmm.apis.transfer import (run_joint_transfer,  # noqa: E402
-                                  run_transfer)
+from slimmm.apis.transfer import run_joint_transfer  # noqa: E402
+from slimmm.apis.transfer import run_transfer  # noqa: E402
 from slimmm.apis.transfer_checks import TransferInputError  # noqa: E402
 
 

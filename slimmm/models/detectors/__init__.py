@@ -7,6 +7,6 @@ from .joint import (JointFasterRCNN, JointMaskRCNN,
 
 __all__ = [
     'JointSlimmableTwoStageDetector', 'JointMaskRCNN', 'JointFasterRCNN',
-    'build_joint_detector', 'is_joint_config', 'feature_specs', 'read_leading_input_channels',
-    'switch_norms_per_width', 'width_prefix'
+    'build_joint_detector', 'is_joint_config', 'feature_specs',
+    'read_leading_input_channels', 'switch_norms_per_width', 'width_prefix'
 ]
