@@ -112,3 +112,31 @@ def test_joint_config_is_refused_by_the_per_width_protocol(r18_checkpoint):
     from slimmm.apis.transfer import run_transfer
     with pytest.raises(TransferInputError, match='--protocol joint'):
         run_transfer(JOINT_TINY_COCO, r18_checkpoint, [0.5])
+
+
+@pytest.mark.parametrize('name', [
+    'mask-rcnn_slimmable-r50_fpn_joint-4widths_8xb8-1x_coco.py',
+    'faster-rcnn_slimmable-r50_fpn_joint-4widths_voc0712.py',
+    'mask-rcnn_us-r50_fpn_joint-sandwich_8xb8-1x_coco.py'])
+def test_paper_joint_configs_build_with_their_recipe(name):
+    from slimmm.apis.config import load_config
+    from slimmm.models.detectors import build_joint_detector
+    cfg = load_config(osp.join(osp.dirname(JOINT_TINY_COCO), name))
+    assert cfg.default_scope == 'mmdet'
+    assert cfg.model.backbone.norm_cfg['type'] == 'SyncBN'
+    assert cfg.optim_wrapper.clip_grad == dict(max_norm=35, norm_type=2)
+    assert cfg.val_cfg.type == 'PerWidthValLoop'
+    assert cfg.model_wrapper_cfg.type == 'SubnetDistributedDataParallel'
+    if 'coco' in name:  # SlimCLR Table 2: lr 0.08 for 8 GPUs x 8 images
+        assert cfg.train_dataloader.batch_size == 8
+        assert cfg.optim_wrapper.optimizer.lr == 0.08
+        assert cfg.param_scheduler[0].end == 500  # warm-up iterations
+        assert cfg.train_cfg.max_epochs == 12
+        assert cfg.model.neck.norm_cfg is None
+    model = build_joint_detector(cfg.model)
+    assert model.eval_widths == WIDTHS
+    if 'us-r50' in name:
+        assert model.width_sampler is not None
+        assert cfg.test_cfg.calibrate_batches > 0
+    else:
+        assert model.train_widths == WIDTHS
