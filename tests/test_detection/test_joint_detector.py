@@ -198,10 +198,15 @@ def test_export_refuses_universal_and_unknown_width(joint_mask_rcnn):
 
 @pytest.mark.cuda
 @pytest.mark.skipif(not torch.cuda.is_available(), reason='needs CUDA')
-def test_one_joint_iteration_on_cuda():
+@pytest.mark.parametrize('amp', [False, True])
+def test_one_joint_iteration_on_cuda(amp):
+    from mmengine.optim import AmpOptimWrapper
     model = build_joint_detector(model_cfg()).cuda().train()
-    wrapper = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.01))
-    data = demo_batch(model)
-    log = model.train_step(data, wrapper)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+    wrapper = AmpOptimWrapper(optimizer=optimizer) if amp else \
+        OptimWrapper(optimizer)
+    before = model.backbone.conv1.weight.detach().clone()
+    log = model.train_step(demo_batch(model), wrapper)
     for width in WIDTHS:
         assert torch.isfinite(log[f'width_{width!r}/loss'])
+    assert not torch.equal(model.backbone.conv1.weight, before)

@@ -70,6 +70,8 @@ def test_test_loop_and_export_of_the_trained_checkpoint(joint_run,
     cfg = Config.fromfile(config)
     cfg.work_dir = str(tmp_path / 'test')
     cfg.load_from = checkpoint
+    # The universal backbones' path: BN statistics recomputed per width.
+    cfg.test_cfg.calibrate_batches = 1
     metrics = Runner.from_cfg(cfg).test()
     for width in WIDTHS:
         assert f'width_{width!r}/coco/segm_mAP' in metrics
