@@ -119,8 +119,9 @@ def merge_rows(probe: List[Dict], detection: List[Dict]) -> List[Dict]:
         by_width[float(row['width'])] = {
             'width': float(row['width']), 'params': row.get('params'),
             'flops': row.get('flops'), 'top1': None,
-            'AP_bb': row.get('AP_bb'), 'AP_mk': row.get('AP_mk'),
-            'protocol': row.get('protocol', 'per-width')}
+            'AP_bb': row.get('AP_bb'), 'AP_mk': row.get('AP_mk')}
+        if 'protocol' in row:  # which transfer protocol made the AP
+            by_width[float(row['width'])]['protocol'] = row['protocol']
     for row in probe:
         width = float(row['width'])
         entry = by_width.setdefault(width, {'width': width})
