@@ -13,6 +13,8 @@ from xml.etree import ElementTree as ET
 
 from mmengine.config import Config
 
+from ..models.detectors import match_neck_to_backbone
+
 _NORM_KEY = re.compile(r'(?:^|\.)norms\.([0-9]+(?:_[0-9]+)?)\.')
 TINY_DATA_HINT = ('python tools/dataset_converters/make_tiny_data.py '
                   '{kind} --out {root}')
@@ -275,8 +277,12 @@ def check_datasets(cfg: Config) -> List[Dict]:
 def check_transfer_inputs(cfgs: Sequence[Config],
                           checkpoint: Optional[str]) -> None:
     """All checks for the per-width configs of one benchmark (run before
-    any training): the checkpoint against every width, then the datasets.
-    (A neck typed for another width already failed in ``load_config``.)"""
+    any training): each width's neck against its backbone, the checkpoint
+    against every width, then the datasets."""
+    for cfg in cfgs:
+        if cfg.model.get('neck') is not None:
+            match_neck_to_backbone(dict(cfg.model.backbone),
+                                   dict(cfg.model.neck))
     widths = [cfg.model.backbone.get('width') for cfg in cfgs]
     check_checkpoint(checkpoint, dict(cfgs[0].model.backbone),
                      [w for w in widths if w is not None])

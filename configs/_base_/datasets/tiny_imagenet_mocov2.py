@@ -34,6 +34,7 @@ train_pipeline = [
 train_dataloader = dict(
     batch_size=batch_size,
     num_workers=0,
+    persistent_workers=False,  # mmpretrain train.py defaults to True
     drop_last=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
     collate_fn=dict(type='default_collate'),

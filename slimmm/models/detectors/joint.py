@@ -40,6 +40,7 @@ from ..algorithms.sampling import WidthSampler
 from ..backbones.base import BaseSlimmableBackbone
 from ..ops import (ChannelSpec, SlimmableConv2d, SwitchableBatchNorm2d,
                    convert_to_static, fixed_channels, set_width, using_width)
+from .width_matched import match_neck_to_backbone
 
 _BN_TYPES = (nn.modules.batchnorm._BatchNorm, )
 
@@ -146,7 +147,7 @@ class JointSlimmableTwoStageDetector(TwoStageDetector):
     Takes the arguments of mmdet's ``TwoStageDetector`` (a stock Mask /
     Faster R-CNN config), with ``backbone`` a slimmable backbone without
     ``width`` and ``neck.in_channels`` the backbone's full-width channels
-    (filled in when left out).
+    (filled in when None or left out).
 
     Args:
         train_widths (Sequence[float], optional): Widths trained every
@@ -202,16 +203,12 @@ class JointSlimmableTwoStageDetector(TwoStageDetector):
                 f"0.25]); got {type(self.backbone).__name__}.")
         space = self.backbone.width_space
         specs = feature_specs(self.backbone)
-        neck = _plain(neck)
-        full = [spec.max for spec in specs]
-        if neck.get('in_channels', 'from_backbone') == 'from_backbone':
-            neck['in_channels'] = full
-        elif list(neck['in_channels']) != full:
-            raise ValueError(
-                f'model.neck.in_channels={list(neck["in_channels"])} must be '
-                f'the full-width backbone channels {full} (every width '
-                "enters the full-width neck); leave it out or set "
-                "'from_backbone'.")
+        # Every width enters the full-width neck: its in_channels are the
+        # backbone's at full width (filled in when None).
+        neck = match_neck_to_backbone(_plain(backbone),
+                                      dict(_plain(neck), **(
+                                          {} if 'in_channels' in neck
+                                          else {'in_channels': None})))
         self.neck = MMDET_MODELS.build(neck)
         self._stock_cfg = dict(
             backbone=_plain(backbone), neck=neck, rpn_head=_plain(rpn_head),
