@@ -16,6 +16,9 @@ from mmengine.registry import DefaultScope
 
 from slimmm.apis.transfer import run_joint_transfer
 from slimmm.apis.transfer_checks import TransferInputError
+from slimmm.models.detectors import build_joint_detector
+from slimmm.models.ops import using_width
+from slimmm.utils.checkpoint import read_checkpoint, state_dict_of
 
 OPTIONS = {'train_cfg.max_iters': 2, 'train_cfg.val_interval': 2,
            'default_hooks.checkpoint.interval': 2,
@@ -72,7 +75,8 @@ def test_test_loop_and_export_of_the_trained_checkpoint(joint_run,
     cfg.load_from = checkpoint
     # The universal backbones' path: BN statistics recomputed per width.
     cfg.test_cfg.calibrate_batches = 1
-    metrics = Runner.from_cfg(cfg).test()
+    runner = Runner.from_cfg(cfg)
+    metrics = runner.test()
     for width in WIDTHS:
         assert f'width_{width!r}/coco/segm_mAP' in metrics
     assert glob.glob(str(tmp_path / 'test' / '*' / 'joint_results_test.md'))
@@ -92,6 +96,21 @@ def test_test_loop_and_export_of_the_trained_checkpoint(joint_run,
             MODELS.build(ConfigDict(exported['meta']['plain_config'])))
     stock.load_state_dict(exported['state_dict'], strict=True)
     assert stock.backbone.conv1.out_channels == 16
+    # Same boxes and masks as the joint detector at 0.25 on tiny COCO.
+    joint = build_joint_detector(Config.fromfile(config).model).eval()
+    joint.load_state_dict(state_dict_of(read_checkpoint(checkpoint)),
+                          strict=True)
+    batch = next(iter(runner.test_dataloader))
+    with torch.no_grad(), using_width(joint, 0.25):
+        ours = joint.test_step(batch)
+    with torch.no_grad():
+        theirs = stock.eval().test_step(batch)
+    for a, b in zip(ours, theirs):
+        a, b = a.pred_instances, b.pred_instances
+        assert len(a) > 0
+        torch.testing.assert_close(a.bboxes, b.bboxes)
+        torch.testing.assert_close(a.scores, b.scores)
+        assert torch.equal(a.masks, b.masks)
     with pytest.raises(SystemExit, match='exists'):
         export_width.main()  # never overwrites
 
