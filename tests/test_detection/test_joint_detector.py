@@ -137,6 +137,12 @@ def test_universal_backbone_trains_the_sandwich_rule():
     assert len(widths) == 4 and widths[0] == 1.0 and widths[-1] == 0.25
     assert widths == model.sample_widths(3, 10)  # seeded by the iteration
     assert model.eval_widths == WIDTHS
+    wrapper = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.01))
+    log = model.train_step(demo_batch(model), wrapper)
+    trained = [float(log[f'subnet{i}/width']) for i in range(4)]
+    assert trained == pytest.approx(model.sample_widths(0, 1))
+    torch.testing.assert_close(
+        log['loss'], sum(log[f'subnet{i}/loss'] for i in range(4)))
 
 
 @pytest.mark.parametrize('overrides, match', [
