@@ -200,20 +200,3 @@ def test_export_refuses_universal_and_unknown_width(joint_mask_rcnn):
     with pytest.raises(ValueError, match='not one of'):
         joint_mask_rcnn.export(0.6)
     assert isinstance(joint_mask_rcnn, JointSlimmableTwoStageDetector)
-
-
-@pytest.mark.cuda
-@pytest.mark.skipif(not torch.cuda.is_available(), reason='needs CUDA')
-@pytest.mark.parametrize('amp', [False, True])
-def test_one_joint_iteration_on_cuda(amp):
-    from mmengine.optim import AmpOptimWrapper
-    model = build_joint_detector(model_cfg()).cuda().train()
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
-    wrapper = AmpOptimWrapper(optimizer=optimizer) if amp else \
-        OptimWrapper(optimizer)
-    before = model.backbone.conv1.weight.detach().clone()
-    log = model.train_step(demo_batch(model), wrapper)
-    for width in WIDTHS:
-        assert torch.isfinite(log[f'width_{width!r}/loss'])
-    if not amp:  # a dynamic loss scale may skip its first step
-        assert not torch.equal(model.backbone.conv1.weight, before)
