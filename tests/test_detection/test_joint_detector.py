@@ -196,7 +196,33 @@ def test_export_loads_strictly_into_stock_mask_rcnn(joint_mask_rcnn):
     set_width(model, 1.0)
 
 
-def test_export_refuses_universal_and_unknown_width(joint_mask_rcnn):
+def test_universal_export_recalibrates_then_matches_stock_detector():
+    from mmdet.registry import MODELS
+    from slimmm.models.ops import calibrate_bn
+    cfg = model_cfg()
+    cfg['backbone'].update(widths=None, width_range=(0.25, 1.0))
+    model = build_joint_detector(cfg).eval()
+    width = 0.5
+    with pytest.raises(ValueError, match='--calib-data'):
+        model.export(width)
+    torch.manual_seed(0)
+    calibrate_bn(model.backbone, [torch.randn(2, 3, 64, 64)] * 2, width)
+    exported = model.export(width, calibrated=True)
+    plain = exported['meta']['plain_config']
+    assert plain['backbone']['stem_channels'] == 32
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        stock = revert_sync_batchnorm(MODELS.build(ConfigDict(plain)))
+    stock.load_state_dict(exported['state_dict'], strict=True)
+    batch = model.data_preprocessor(demo_batch(model, seed=3, batch_size=1),
+                                    False)
+    with torch.no_grad():
+        ours = model(**copy.deepcopy(batch), mode='predict', width=width)
+        theirs = stock.eval()(**copy.deepcopy(batch), mode='predict')
+    torch.testing.assert_close(ours[0].pred_instances.bboxes,
+                               theirs[0].pred_instances.bboxes)
+
+
+def test_export_refuses_a_width_outside_the_backbone(joint_mask_rcnn):
     with pytest.raises(ValueError, match='not one of'):
         joint_mask_rcnn.export(0.6)
     assert isinstance(joint_mask_rcnn, JointSlimmableTwoStageDetector)

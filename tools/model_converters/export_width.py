@@ -110,7 +110,20 @@ def export_joint_detector(args, cfg, ckpt) -> None:
         hint='Expected a checkpoint written by tools/train.py with this '
         'joint detector config; pass --config CONFIG of the run that wrote '
         'it.')
-    exported = detector.export(width, source=args.checkpoint)
+    universal = detector.backbone.width_space.universal
+    if universal:
+        if not args.calib_data:
+            raise SystemExit(
+                'This joint detector is universally slimmable: its BN '
+                'statistics are shared by all widths and must be '
+                f'recalibrated at width {width}. Pass --calib-data DIR (a '
+                'folder of training images).')
+        used = calibrate_backbone(detector.backbone, width, args.calib_data,
+                                  args.calib_batches, args.calib_batch_size,
+                                  args.calib_size)
+        print(f'Recalibrated BN at width {width} on {used} batches.')
+    exported = detector.export(width, source=args.checkpoint,
+                               calibrated=universal)
     save_exported(exported, args.out, args.force)
     print(f'Wrote the {cfg.model.type} at width {width} to {args.out}.')
     print(f'  stock model type: {exported["meta"]["plain_config"]["type"]}')

@@ -364,16 +364,23 @@ class JointSlimmableTwoStageDetector(TwoStageDetector):
         cfg['neck']['in_channels'] = self.backbone.feature_channels(width)
         return {k: v for k, v in cfg.items() if v is not None}
 
-    def export(self, width: float, source: Optional[str] = None) -> Dict:
+    def export(self, width: float, source: Optional[str] = None,
+               calibrated: bool = False) -> Dict:
         """The checkpoint dict of the stock detector at ``width``:
         ``state_dict`` (stock keys and shapes) and ``meta``
-        (``plain_config``: the stock model config)."""
+        (``plain_config``: the stock model config).
+
+        A universally slimmable backbone shares its BN statistics over all
+        widths: recalibrate them at ``width`` first (``calibrate_bn`` on
+        ``self.backbone``) and pass ``calibrated=True``.
+        """
         width = self.check_width(width)
-        if self.backbone.width_space.universal:
+        if self.backbone.width_space.universal and not calibrated:
             raise ValueError(
                 'A universally slimmable joint detector shares BN statistics '
-                'over all widths; recalibrate them at the width before '
-                'exporting (not supported yet): export a switchable one.')
+                f'over all widths: recalibrate them at width {width} first '
+                '(export_width.py --calib-data DIR, a folder of training '
+                'images), then export.')
         static = copy.deepcopy(self)
         set_width(static, width)
         convert_to_static(static, width)
@@ -382,6 +389,7 @@ class JointSlimmableTwoStageDetector(TwoStageDetector):
         return dict(state_dict=state_dict,
                     meta=dict(width=width,
                               plain_config=self.plain_config(width),
+                              universal=self.backbone.width_space.universal,
                               protocol='joint', source=source))
 
 
