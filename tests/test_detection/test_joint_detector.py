@@ -16,8 +16,8 @@ from mmengine.registry import DefaultScope
 from slimmm.apis.config import load_config
 from slimmm.models.detectors import (JointSlimmableTwoStageDetector,
                                      build_joint_detector)
-from slimmm.models.ops import (SwitchableBatchNorm2d, convert_to_static,
-                               set_width, using_width)
+from slimmm.models.ops import (SwitchableBatchNorm2d, calibrate_bn,
+                               convert_to_static, set_width, using_width)
 
 NUM_CLASSES = 4
 
@@ -198,7 +198,6 @@ def test_export_loads_strictly_into_stock_mask_rcnn(joint_mask_rcnn):
 
 def test_universal_export_recalibrates_then_matches_stock_detector():
     from mmdet.registry import MODELS
-    from slimmm.models.ops import calibrate_bn
     cfg = model_cfg()
     cfg['backbone'].update(widths=None, width_range=(0.25, 1.0))
     model = build_joint_detector(cfg).eval()
