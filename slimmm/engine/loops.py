@@ -5,15 +5,17 @@ Each width runs the whole dataloader and its own ``evaluator.evaluate``
 (the stock metrics reset their results there); its metric keys get the
 width's prefix, e.g. ``width_0.5/coco/bbox_mAP``, which
 :class:`~slimmm.engine.hooks.WidthReportHook` turns into the per-width
-table, CSV and plot.
+table, CSV and plot. Configs name them ``val_cfg=dict(
+type='slimmm.PerWidthValLoop')`` / ``test_cfg=dict(
+type='slimmm.PerWidthTestLoop')``.
 """
 from typing import Dict, List, Optional, Sequence
 
 from mmengine.model import is_model_wrapper
-from mmengine.registry import LOOPS
 from mmengine.runner import TestLoop, ValLoop
 
 from ..models.ops import calibrate_bn, using_width
+from ..registry import LOOPS
 
 
 def _width_prefix(width: float) -> str:

@@ -146,8 +146,9 @@ def test_paper_joint_configs_build_with_their_recipe(name):
     assert cfg.default_scope == 'mmdet'
     assert cfg.model.backbone.norm_cfg['type'] == 'SyncBN'
     assert cfg.optim_wrapper.clip_grad == dict(max_norm=35, norm_type=2)
-    assert cfg.val_cfg.type == 'PerWidthValLoop'
-    assert cfg.model_wrapper_cfg.type == 'SubnetDistributedDataParallel'
+    assert cfg.val_cfg.type == 'slimmm.PerWidthValLoop'
+    assert cfg.model_wrapper_cfg.type == \
+        'slimmm.SubnetDistributedDataParallel'
     if 'coco' in name:  # SlimCLR Table 2: lr 0.08 for 8 GPUs x 8 images
         assert cfg.train_dataloader.batch_size == 8
         assert cfg.optim_wrapper.optimizer.lr == 0.08

@@ -15,9 +15,9 @@ sandwich rule of a ``sampler`` for a universal backbone), one forward and
 one backward per width, so only one width's activations are alive at a
 time; the gradients add up, then the optimizer steps once (gradient
 clipping from the config's optim wrapper). Under DDP
-(``model_wrapper_cfg=dict(type='SubnetDistributedDataParallel')``) every
-backward but the last runs under ``no_sync``: one gradient all-reduce per
-iteration.
+(``model_wrapper_cfg=dict(type='slimmm.SubnetDistributedDataParallel')``)
+every backward but the last runs under ``no_sync``: one gradient
+all-reduce per iteration.
 
 A width exports as a stock mmdet detector (:meth:`export`): stock ``ResNet``
 at that width's channels, stock FPN with that width's ``in_channels``.
@@ -37,6 +37,7 @@ from mmengine.optim import OptimWrapper
 from ...registry import MODELS
 from ..algorithms.base import build_phases
 from ..algorithms.sampling import WidthSampler
+from ..algorithms.subnet_backward import backward_uncounted
 from ..backbones.base import BaseSlimmableBackbone
 from ..ops import (ChannelSpec, SlimmableConv2d, SwitchableBatchNorm2d,
                    convert_to_static, fixed_channels, set_width, using_width)
@@ -292,47 +293,62 @@ class JointSlimmableTwoStageDetector(TwoStageDetector):
         """mmdet's modes, at ``width`` when given (restored afterwards)."""
         if width is None:
             return super().forward(inputs, data_samples, mode)
+        if mode == 'loss':
+            return self.subnet_loss(width, inputs, data_samples)
         with using_width(self, width):
             return super().forward(inputs, data_samples, mode)
 
-    def train_step(self, data: Union[dict, tuple, list],
-                   optim_wrapper: OptimWrapper) -> Dict[str, torch.Tensor]:
-        return self.train_subnets(data, optim_wrapper)
+    def subnet_loss(self, width: float, inputs: torch.Tensor,
+                    data_samples) -> Dict[str, torch.Tensor]:
+        """The mmdet loss dict of the detector at ``width`` (what each
+        width's forward through a DDP wrapper computes)."""
+        with using_width(self, width):
+            return self.loss(inputs, data_samples)
 
-    def train_subnets(self, data: Union[dict, tuple, list],
-                      optim_wrapper: OptimWrapper,
-                      wrapper: Optional[nn.Module] = None
-                      ) -> Dict[str, torch.Tensor]:
+    def train_step(self, data: Union[dict, tuple, list],
+                   optim_wrapper: OptimWrapper,
+                   ddp: Optional[nn.Module] = None
+                   ) -> Dict[str, torch.Tensor]:
         """One iteration: forward + backward of each width in turn
         (gradients add up), then one optimizer step.
 
+        Every width's backward but the last is uncounted
+        (:func:`backward_uncounted`); the last goes through
+        ``optim_wrapper.update_params``, which counts the iteration once
+        (gradient accumulation over iterations works as for any model),
+        clips the summed gradient (``clip_grad``) and steps.
+
         Args:
             data: A batch from the dataloader.
-            optim_wrapper (OptimWrapper): Clips and steps once.
-            wrapper (nn.Module, optional): What runs a width: this model or
-                a DDP wrapper around it (``SubnetDistributedDataParallel``),
-                whose forward prepares the gradient reduction; every width
-                but the last runs under its ``no_sync()``.
+            optim_wrapper (OptimWrapper): The Runner's optimizer wrapper.
+            ddp (nn.Module, optional): The DDP wrapper around this model
+                (``slimmm.SubnetDistributedDataParallel``); widths then run
+                through its forward, all but the last under its
+                ``no_sync()``: one gradient all-reduce per iteration.
 
         Returns:
             dict: ``loss`` (the weighted sum) and each width's loss terms
-            (``width_0.5/loss_cls``, ...).
+            (``width_0.5/loss_cls``, ...; ``subnet<i>/...`` and the width
+            for sampled widths).
         """
-        wrapper = wrapper if wrapper is not None else self
+        runner = self if ddp is None else ddp
         widths = self.sample_widths(*self._progress())
-        with optim_wrapper.optim_context(wrapper):
+        with optim_wrapper.optim_context(runner):
             data = self.data_preprocessor(data, True)
-        no_sync = getattr(wrapper, 'no_sync', None)
+        no_sync = getattr(runner, 'no_sync', None)
         total = 0.0
         log_vars: Dict[str, torch.Tensor] = {}
         for index, (width, weight) in enumerate(zip(widths,
                                                     self.loss_weights)):
             last = index == len(widths) - 1
             with nullcontext() if last or no_sync is None else no_sync():
-                with optim_wrapper.optim_context(wrapper):
-                    losses = wrapper(**data, mode='loss', width=width)
+                with optim_wrapper.optim_context(runner):
+                    losses = runner(**data, mode='loss', width=width)
                     loss, terms = self.parse_losses(losses)
-                optim_wrapper.backward(loss * weight)
+                if last:
+                    optim_wrapper.update_params(loss * weight)
+                else:
+                    backward_uncounted(optim_wrapper, loss * weight)
             total = total + weight * loss.detach()
             key = width_prefix(width) if self.width_sampler is None else \
                 f'subnet{index}'
@@ -340,8 +356,6 @@ class JointSlimmableTwoStageDetector(TwoStageDetector):
                 log_vars[f'{key}/width'] = torch.tensor(float(width))
             log_vars.update({f'{key}/{name}': value
                              for name, value in terms.items()})
-        optim_wrapper.step()
-        optim_wrapper.zero_grad()
         return dict(loss=total, **log_vars)
 
     # ---- export ---------------------------------------------------------

@@ -13,12 +13,12 @@
 # gradient all-reduce per iteration. find_unused_parameters: the last width
 # does not use the other widths' BN members.
 joint_model_wrapper_cfg = dict(
-    type='SubnetDistributedDataParallel', broadcast_buffers=False,
+    type='slimmm.SubnetDistributedDataParallel', broadcast_buffers=False,
     find_unused_parameters=True)
 # Every width of model.eval_widths, with the stock metric; keys such as
 # width_0.5/coco/bbox_mAP.
-joint_val_cfg = dict(type='PerWidthValLoop')
-joint_test_cfg = dict(type='PerWidthTestLoop')
+joint_val_cfg = dict(type='slimmm.PerWidthValLoop')
+joint_test_cfg = dict(type='slimmm.PerWidthTestLoop')
 # The per-width table / CSV / plot (AP against params and FLOPs) of the
 # per-width runner, marked with the protocol, in the run's log dir.
 joint_custom_hooks = [
