@@ -206,10 +206,9 @@ class JointSlimmableTwoStageDetector(TwoStageDetector):
         specs = feature_specs(self.backbone)
         # Every width enters the full-width neck: its in_channels are the
         # backbone's at full width (filled in when None).
-        neck = match_neck_to_backbone(_plain(backbone),
-                                      dict(_plain(neck), **(
-                                          {} if 'in_channels' in neck
-                                          else {'in_channels': None})))
+        neck = _plain(neck)
+        neck.setdefault('in_channels', None)
+        neck = match_neck_to_backbone(_plain(backbone), neck)
         self.neck = MMDET_MODELS.build(neck)
         self._stock_cfg = dict(
             backbone=_plain(backbone), neck=neck, rpn_head=_plain(rpn_head),
