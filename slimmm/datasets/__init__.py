@@ -1,8 +1,9 @@
 from .label_subset import (LabelSubsetDataset, select_label_subset,
                            write_label_subset)
 from .synthetic import make_tiny_coco, make_tiny_imagenet, make_tiny_voc
+from .transforms import ColorJitter
 
 __all__ = [
     'LabelSubsetDataset', 'select_label_subset', 'write_label_subset',
-    'make_tiny_imagenet', 'make_tiny_coco', 'make_tiny_voc'
+    'make_tiny_imagenet', 'make_tiny_coco', 'make_tiny_voc', 'ColorJitter'
 ]
