@@ -27,6 +27,13 @@ def run_stock_tool(script: str, args: Sequence) -> None:
         sys.argv = argv
 
 
+def is_joint(cfg) -> bool:
+    """A joint-protocol detection config: one detector trained at all
+    widths (``slimmm.JointMaskRCNN`` / ``slimmm.JointFasterRCNN``), so no
+    width override."""
+    return 'Joint' in str(cfg.model.get('type'))
+
+
 def two_iteration_options(cfg) -> Dict:
     """Stock ``--cfg-options`` that cut a tiny run to two training
     iterations (of 4 images for epoch-based configs) and a validation of 4
@@ -48,7 +55,7 @@ def two_iteration_options(cfg) -> Dict:
                         'default_hooks.checkpoint': None})
     if cfg.get('val_dataloader'):
         options['val_dataloader.dataset.indices'] = 4
-    if cfg.default_scope == 'mmdet':
+    if cfg.default_scope == 'mmdet' and not is_joint(cfg):
         options['model.backbone.width'] = 0.5  # the one width override
     init = cfg.model.backbone.get('init_cfg') or {}
     if init.get('type') == 'Pretrained' and init.get('checkpoint') is None:

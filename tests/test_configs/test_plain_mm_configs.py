@@ -18,7 +18,7 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
-from stock_tools import run_stock_tool, stock_tool
+from stock_tools import is_joint, run_stock_tool, stock_tool
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIGS = sorted(
@@ -49,12 +49,14 @@ def test_stock_train_runs_tiny_config(path, stock_train_run):
         assert metrics, run['records']
     if cfg.default_scope == 'mmdet':
         # FPN in_channels followed model.backbone.width=0.5 (R-18 at 0.5:
-        # 32, 64, 128, 256 channels).
+        # 32, 64, 128, 256 channels); a joint detector's FPN is full width.
         checkpoint, = glob.glob(osp.join(run['work_dir'], '*.pth'))
         state = torch.load(checkpoint, map_location='cpu',
                            weights_only=False)['state_dict']
+        channels = [64, 128, 256, 512] if is_joint(cfg) else \
+            [32, 64, 128, 256]
         assert [state[f'neck.lateral_convs.{i}.conv.weight'].shape[1]
-                for i in range(4)] == [32, 64, 128, 256]
+                for i in range(4)] == channels
 
 
 @pytest.mark.parametrize('path', [p for p in TINY if '/knn/' in p],
