@@ -79,8 +79,8 @@ def markdown_table(rows: Sequence[Dict],
     lines = ['| ' + ' | '.join(_header(c) for c in columns) + ' |',
              '|' + '|'.join('---:' for _ in columns) + '|']
     for row in rows:
-        lines.append('| ' + ' | '.join(_fmt(c, row.get(c))
-                                        for c in columns) + ' |')
+        cells = ' | '.join(_fmt(c, row.get(c)) for c in columns)
+        lines.append(f'| {cells} |')
     return '\n'.join(lines) + '\n'
 
 
