@@ -7,6 +7,7 @@ makes mmengine import this file and the ``locations`` below) or after
 """
 from mmengine.registry import DATASETS as MMENGINE_DATASETS
 from mmengine.registry import HOOKS as MMENGINE_HOOKS
+from mmengine.registry import LOOPS as MMENGINE_LOOPS
 from mmengine.registry import METRICS as MMENGINE_METRICS
 from mmengine.registry import MODEL_WRAPPERS as MMENGINE_MODEL_WRAPPERS
 from mmengine.registry import MODELS as MMENGINE_MODELS
@@ -40,4 +41,7 @@ OPTIM_WRAPPER_CONSTRUCTORS = Registry(
     locations=['slimmm.engine'])
 MODEL_WRAPPERS = Registry(
     'model_wrapper', parent=MMENGINE_MODEL_WRAPPERS, scope='slimmm',
+    locations=['slimmm.engine'])
+LOOPS = Registry(
+    'loop', parent=MMENGINE_LOOPS, scope='slimmm',
     locations=['slimmm.engine'])

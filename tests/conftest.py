@@ -1,6 +1,8 @@
 """Shared fixtures: the tiny synthetic data (ImageNet, COCO and VOC layouts)
-and a slimmable ResNet-18 checkpoint are made once per session."""
+and a slimmable ResNet-18 checkpoint are made once per session, and each
+shipped tiny config is run once by the stock train.py."""
 import os
+import os.path as osp
 import socket
 
 import pytest
@@ -59,6 +61,65 @@ def r18_checkpoint(tmp_path_factory):
     path = str(tmp_path_factory.mktemp('ckpt') / 'slimmable_r18.pth')
     torch.save(dict(state_dict=state, meta=dict(widths=widths)), path)
     return path
+
+
+@pytest.fixture(scope='session')
+def readme_layout(tmp_path_factory, tiny_imagenet, small_coco, small_voc,
+                  r18_checkpoint):
+    """A working folder laid out as the README's tiny runs expect
+    (``data/tiny_{imagenet,coco,voc}``, the label subsets,
+    ``work_dirs/main_job/pretrain/{slimmable,us}-r18.pth``)."""
+    from slimmm.datasets.label_subset import write_label_subset
+    from slimmm.models import SlimmableResNet
+    root = tmp_path_factory.mktemp('readme_layout')
+    meta = osp.join(tiny_imagenet['root'], 'meta')
+    for pct in (1, 10):
+        subset = osp.join(meta, f'train_{pct}pct_seed0.txt')
+        if not osp.exists(subset):
+            write_label_subset(osp.join(meta, 'train.txt'), subset,
+                               pct / 100, seed=0)
+    (root / 'data' / 'tiny_voc').mkdir(parents=True)
+    os.symlink(tiny_imagenet['root'], root / 'data' / 'tiny_imagenet')
+    os.symlink(small_coco['root'], root / 'data' / 'tiny_coco')
+    os.symlink(small_voc['devkit'], root / 'data' / 'tiny_voc' / 'VOCdevkit')
+    pretrain = root / 'work_dirs' / 'main_job' / 'pretrain'
+    pretrain.mkdir(parents=True)
+    os.symlink(r18_checkpoint, pretrain / 'slimmable-r18.pth')
+    # The US3L probe reads a universally slimmable checkpoint.
+    universal = SlimmableResNet(18, width_range=(0.25, 1.0))
+    universal.init_weights()
+    torch.save({'state_dict': {f'backbone.{k}': v for k, v in
+                               universal.state_dict().items()}},
+               str(pretrain / 'us-r18.pth'))
+    return root
+
+
+@pytest.fixture(scope='session')
+def stock_train_run(readme_layout, tmp_path_factory):
+    """``stock_train_run(config)``: the config trained for two iterations
+    by the stock ``train.py`` of its ``default_scope`` (mmdet or
+    mmpretrain), once per session; returns ``dict(work_dir, records)``."""
+    from mmengine.config import Config
+    from stock_tools import (logged_records, run_stock_tool, stock_tool,
+                             two_iteration_options)
+    runs = {}
+
+    def run(config):
+        if config not in runs:
+            cfg = Config.fromfile(config)
+            options = two_iteration_options(cfg)
+            work_dir = str(tmp_path_factory.mktemp('stock_train'))
+            with pytest.MonkeyPatch.context() as patch:
+                patch.chdir(readme_layout)
+                run_stock_tool(
+                    stock_tool(cfg.default_scope, 'train.py'),
+                    [config, '--work-dir', work_dir, '--cfg-options'] +
+                    [f'{key}={value}' for key, value in options.items()])
+            runs[config] = dict(work_dir=work_dir,
+                                records=logged_records(work_dir))
+        return runs[config]
+
+    return run
 
 
 @pytest.fixture

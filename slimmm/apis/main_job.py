@@ -41,7 +41,7 @@ from typing import Dict, List, Optional, Sequence
 from mmengine.logging import print_log
 
 from .transfer import (REPO_ROOT, TOOLS, _env, _last_checkpoint, _run,
-                       _write_json, run_transfer)
+                       _write_json, run_joint_transfer, run_transfer)
 
 PRETRAIN_CONFIG = ('configs/slimclr/'
                    'slimclr-mocov2_slimmable-r18-half_1xb32-tiny.py')
@@ -49,6 +49,10 @@ PROBE_CONFIG = ('configs/benchmarks/linear_probe/'
                 'slimclr-mocov2_switchable-linear_slimmable-r18-half_tiny.py')
 DETECTION_CONFIG = ('configs/benchmarks/mmdetection/'
                     'mask-rcnn_slimmable-r18-half_fpn_tiny-coco.py')
+#: Step 5 with ``protocol='joint'``: one detector trained at all widths.
+JOINT_DETECTION_CONFIG = (
+    'configs/benchmarks/mmdetection/'
+    'mask-rcnn_slimmable-r18-half_fpn_joint_tiny-coco.py')
 RANDOM_PROBE_CONFIG = (
     'configs/benchmarks/linear_probe/'
     'random-init_switchable-linear_slimmable-r18-half_tiny.py')
@@ -174,6 +178,8 @@ def merge_rows(probe: List[Dict], detection: List[Dict],
             'params': row.get('params'), 'flops': row.get('flops'),
             'top1': None, 'AP50_bb': row.get('AP50_bb'),
             'AP_bb': row.get('AP_bb'), 'AP_mk': row.get('AP_mk')}
+        if 'protocol' in row:  # which transfer protocol made the AP
+            by_width[float(row['width'])]['protocol'] = row['protocol']
     for row in probe:
         entry = by_width.get(float(row['width']))
         top1 = row.get('top1', row.get('accuracy/top1'))
@@ -281,7 +287,8 @@ def run_main_job(work_dir: str = 'work_dirs/main_job',
                  pretrain_options: Sequence[str] = (),
                  probe_options: Sequence[str] = (),
                  detection_options: Optional[Dict] = None,
-                 data_options: Optional[Dict] = None) -> List[Dict]:
+                 data_options: Optional[Dict] = None,
+                 protocol: str = 'per-width') -> List[Dict]:
     """Run (or resume) the whole job; returns the table's rows (SlimCLR
     rows, then random-init rows).
 
@@ -302,7 +309,14 @@ def run_main_job(work_dir: str = 'work_dirs/main_job',
             config of every width (both initialisations).
         data_options (dict, optional): ``imagenet`` / ``coco`` keyword
             arguments of the tiny data generators (smaller data for tests).
+        protocol (str): ``'per-width'`` (one Mask R-CNN per width) or
+            ``'joint'`` (one Mask R-CNN trained at all widths, SlimCLR
+            Table 2; ``widths`` then come from its config; the random-init
+            rows stay per width).
     """
+    if protocol not in ('per-width', 'joint'):
+        raise ValueError(f"protocol must be 'per-width' or 'joint', got "
+                         f'{protocol!r}.')
     start = time.time()
     total = 7
     _step(1, total, f'tiny data under {data_dir}/')
@@ -335,11 +349,22 @@ def run_main_job(work_dir: str = 'work_dirs/main_job',
               random_probe_dir, probe_options)
         random_probe_rows = read_probe_rows(random_probe_dir)
 
-    _step(5, total, f'Mask R-CNN per width on tiny COCO ({DETECTION_CONFIG})')
-    detection_rows = timed(
-        'detection', run_transfer, _config_path(DETECTION_CONFIG),
-        checkpoint, list(widths), work_dir=osp.join(work_dir, 'detection'),
-        cfg_options=detection_options)
+    if protocol == 'joint':
+        _step(5, total, 'one Mask R-CNN at all widths on tiny COCO '
+              f'({JOINT_DETECTION_CONFIG})')
+        detection_rows = timed(
+            'detection', run_joint_transfer,
+            _config_path(JOINT_DETECTION_CONFIG), checkpoint,
+            work_dir=osp.join(work_dir, 'detection_joint'),
+            cfg_options=detection_options)
+    else:
+        _step(5, total,
+              f'Mask R-CNN per width on tiny COCO ({DETECTION_CONFIG})')
+        detection_rows = timed(
+            'detection', run_transfer, _config_path(DETECTION_CONFIG),
+            checkpoint, list(widths),
+            work_dir=osp.join(work_dir, 'detection'),
+            cfg_options=detection_options)
 
     random_detection_rows: List[Dict] = []
     if random_init_widths:
@@ -358,7 +383,9 @@ def run_main_job(work_dir: str = 'work_dirs/main_job',
                        RANDOM_INIT))
     verdict = goals_verdict(check_goals(rows, len(data['imagenet'][
         'classes'])))
-    paths = write_main_job_report(rows, work_dir, verdict)
+    # The protocol column only when it is not the default per-width one.
+    columns = COLUMNS + ['protocol'] if protocol == 'joint' else COLUMNS
+    paths = write_main_job_report(rows, work_dir, verdict, columns)
     print('\nMain job: per-width results (top-1: switchable linear probe on '
           'tiny ImageNet; AP: Mask R-CNN on tiny COCO val)\n')
     print(paths['table'])
@@ -371,17 +398,19 @@ def run_main_job(work_dir: str = 'work_dirs/main_job',
 
 
 def write_main_job_report(rows: Sequence[Dict], work_dir: str,
-                          verdict: str) -> Dict[str, str]:
+                          verdict: str,
+                          columns: Sequence[str] = tuple(COLUMNS)
+                          ) -> Dict[str, str]:
     """``main_job_results.{md,csv,png}``: the table with the verdict under
     it, the CSV, and one panel per metric against GFLOPs."""
     from slimmm.evaluation.reports import (markdown_table, plot_metric_panels,
                                            write_csv)
     os.makedirs(work_dir, exist_ok=True)
     stem = osp.join(work_dir, REPORT_NAME)
-    table = markdown_table(rows, COLUMNS)
+    table = markdown_table(rows, columns)
     with open(stem + '.md', 'w') as f:
         f.write(table + '\n' + verdict + '\n')
-    write_csv(rows, stem + '.csv', COLUMNS)
+    write_csv(rows, stem + '.csv', columns)
     plot = plot_metric_panels(
         rows, stem + '.png', ['top1', 'AP_bb', 'AP_mk'], x_key='flops',
         group_key='init',

@@ -30,6 +30,7 @@ from typing import Dict, List, Optional, Sequence
 from mmengine.config import Config
 from mmengine.logging import print_log
 
+from ..evaluation.reports import DETECTION_COLUMNS
 from .config import load_config
 from .transfer_checks import check_transfer_inputs, redirect_data_root
 
@@ -37,14 +38,7 @@ REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TOOLS = osp.join(REPO_ROOT, 'tools')
 
 #: mmdet metric key -> report column (values x100, as the papers' tables).
-METRIC_COLUMNS = {
-    'coco/bbox_mAP': 'AP_bb',
-    'coco/bbox_mAP_50': 'AP50_bb',
-    'coco/segm_mAP': 'AP_mk',
-    'coco/segm_mAP_50': 'AP50_mk',
-    'pascal_voc/mAP': 'mAP',
-    'pascal_voc/AP50': 'AP50',
-}
+METRIC_COLUMNS = DETECTION_COLUMNS
 
 
 def width_dir_name(width: float) -> str:
@@ -90,6 +84,12 @@ def _json_lines(path: str) -> List[Dict]:
     return rows
 
 
+def _is_metric_key(key: str) -> bool:
+    # A joint run logs every width's metrics under its prefix
+    # (width_0.5/coco/bbox_mAP).
+    return key in METRIC_COLUMNS or key.split('/', 1)[-1] in METRIC_COLUMNS
+
+
 def read_eval_metrics(work_dir: str) -> Optional[Dict[str, float]]:
     """The last evaluation (val at the end of training, or a test) logged
     under ``work_dir`` by mmengine (``<timestamp>/vis_data/*.json`` for val,
@@ -101,7 +101,7 @@ def read_eval_metrics(work_dir: str) -> Optional[Dict[str, float]]:
     for path in sorted(files, key=lambda p: (osp.basename(
             osp.dirname(p.replace('/vis_data', ''))), p)):
         for row in _json_lines(path):
-            if any(key in row for key in METRIC_COLUMNS):
+            if any(_is_metric_key(key) for key in row):
                 found = row
     return found
 
@@ -185,21 +185,22 @@ def _write_json(path: str, content: Dict) -> None:
 
 
 # ---- the benchmark ------------------------------------------------------
-def run_one_width(cfg: Config, width: float, work_dir: str, launcher: str,
-                  gpus: int, partition: Optional[str] = None,
+def run_one_width(cfg: Config, width: Optional[float], work_dir: str,
+                  launcher: str, gpus: int, partition: Optional[str] = None,
                   port: Optional[int] = None) -> Dict:
-    """Fine-tune and evaluate one width in ``work_dir``; returns the
-    metrics of its last evaluation."""
+    """Fine-tune and evaluate one width (None: the joint detector, all
+    widths) in ``work_dir``; returns the metrics of its last evaluation."""
     os.makedirs(work_dir, exist_ok=True)
     stem = osp.splitext(osp.basename(cfg.filename or 'config.py'))[0]
-    config_file = osp.join(work_dir, f'{stem}_{width_dir_name(width)}.py')
+    label = 'joint' if width is None else width_dir_name(width)
+    config_file = osp.join(work_dir, f'{stem}_{label}.py')
     cfg.dump(config_file)
     env = _env()
     if launcher == 'pytorch':
         env['PORT'] = str(port or free_port())
     resume = _last_checkpoint(work_dir) is not None
     _run(train_command(config_file, work_dir, launcher, gpus, resume,
-                       partition, job_name=f'{stem}_{width_dir_name(width)}'),
+                       partition, job_name=f'{stem}_{label}'),
          work_dir, env)
     metrics = read_eval_metrics(work_dir)
     if metrics is None:
@@ -258,6 +259,13 @@ def run_transfer(config: str, checkpoint: Optional[str],
     if not widths:
         raise ValueError('Give at least one width (--widths 1.0 0.5 ...).')
     cfgs = width_configs(config, checkpoint, widths, cfg_options, data_root)
+    from slimmm.models.detectors import is_joint_config
+    if is_joint_config(cfgs[0].model):
+        from .transfer_checks import TransferInputError
+        raise TransferInputError(
+            f'{config} is a joint detector config (one detector trained at '
+            'all widths); run it with --protocol joint, or pick a per-width '
+            'config for --protocol per-width.')
     check_transfer_inputs(cfgs, checkpoint)
     if work_dir is None:
         work_dir = osp.join('work_dirs', 'transfer',
@@ -286,6 +294,7 @@ def run_transfer(config: str, checkpoint: Optional[str],
             dict(cfg.model.backbone, init_cfg=None), [width],
             input_size=complexity_input_size)[0]
         row['params'], row['flops'] = cost['params'], cost['flops']
+        row['protocol'] = 'per-width'
         _write_json(result_file, dict(
             width=float(width), row=row, metrics=metrics,
             checkpoint=checkpoint, config=config,
@@ -310,8 +319,100 @@ def write_transfer_report(rows: List[Dict], out_dir: str, name: str,
     y_keys = [c for c in ('AP_bb', 'AP_mk', 'mAP', 'AP50')
               if c in metric_columns] or metric_columns
     columns = ['width', 'params', 'flops'] + metric_columns
+    if any('protocol' in r for r in rows):
+        columns.append('protocol')
     paths = write_width_report(rows, out_dir, name, x_keys=('params',
                                                             'flops'),
                                y_keys=y_keys, columns=columns, title=title)
     print(markdown_table(rows, columns))
     return paths
+
+
+# ---- the joint protocol -------------------------------------------------
+def run_joint_transfer(config: str, checkpoint: Optional[str],
+                       work_dir: Optional[str] = None,
+                       launcher: str = 'none', gpus: int = 1,
+                       cfg_options: Optional[Dict] = None,
+                       data_root: Optional[str] = None,
+                       partition: Optional[str] = None,
+                       port: Optional[int] = None,
+                       complexity_input_size: int = 224,
+                       report_name: str = 'transfer_results') -> List[Dict]:
+    """SlimCLR's joint protocol (Table 2): fine-tune ONE joint slimmable
+    detector at all widths together, evaluate every width, and write the
+    per-width report (with ``protocol='joint'``).
+
+    Arguments as :func:`run_transfer`; ``config`` is a joint detector config
+    (``model.type='slimmm.JointMaskRCNN'``, e.g.
+    ``configs/benchmarks/mmdetection/mask-rcnn_slimmable-r50_fpn_joint-4widths_8xb8-1x_coco.py``).
+    The run lives in ``work_dir`` (resumed from its last checkpoint; a
+    ``result.json`` there means done and is read back).
+
+    Returns:
+        list[dict]: One row per evaluated width.
+    """
+    from slimmm.models.detectors import build_joint_detector, is_joint_config
+    from .transfer_checks import (TransferInputError, check_checkpoint,
+                                  check_datasets)
+    options = dict(cfg_options or {})
+    if checkpoint is not None:
+        options['model.backbone.init_cfg.checkpoint'] = checkpoint
+    cfg = load_config(config, options)
+    if not is_joint_config(cfg.model):
+        raise TransferInputError(
+            f'--protocol joint needs a joint detector config '
+            f"(model.type='slimmm.JointMaskRCNN' or 'slimmm.JointFasterRCNN'"
+            f'); {config} builds {cfg.model.get("type")!r}. Use a '
+            '*_joint* config, or --protocol per-width for this one.')
+    if data_root is not None:
+        redirect_data_root(cfg, data_root)
+    widths = build_joint_detector(cfg.model).eval_widths
+    check_checkpoint(checkpoint, dict(cfg.model.backbone), widths)
+    check_datasets(cfg)
+    if work_dir is None:
+        work_dir = osp.join('work_dirs', 'transfer',
+                            osp.splitext(osp.basename(config))[0])
+    os.makedirs(work_dir, exist_ok=True)
+    result_file = osp.join(work_dir, 'result.json')
+    if osp.isfile(result_file):
+        with open(result_file) as f:
+            rows = json.load(f)['rows']
+        print_log(f'joint protocol: finished earlier ({result_file}).',
+                  logger='current')
+    else:
+        print_log(f'joint protocol: fine-tuning widths {widths} together in '
+                  f'{work_dir} (launcher {launcher}) ...', logger='current')
+        start = time.time()
+        metrics = run_one_width(cfg, None, work_dir, launcher, gpus,
+                                partition, port)
+        rows = joint_rows(metrics, widths, dict(cfg.model.backbone),
+                          complexity_input_size)
+        _write_json(result_file, dict(
+            rows=rows, metrics=metrics, checkpoint=checkpoint,
+            config=config, seconds=round(time.time() - start, 1)))
+    write_transfer_report(rows, work_dir, report_name,
+                          title=osp.basename(config) + ' (joint)')
+    return rows
+
+
+def joint_rows(metrics: Dict[str, float], widths: Sequence[float],
+               backbone_cfg: Dict,
+               complexity_input_size: int = 224) -> List[Dict]:
+    """The report rows of a joint run: each width's prefixed metrics
+    (``width_0.5/coco/bbox_mAP``), params and FLOPs, ``protocol='joint'``.
+    """
+    from slimmm.analysis import backbone_complexity
+    from slimmm.models.detectors import width_prefix
+    costs = backbone_complexity(dict(backbone_cfg, init_cfg=None),
+                                list(widths),
+                                input_size=complexity_input_size)
+    rows = []
+    for width, cost in zip(widths, costs):
+        prefix = width_prefix(width) + '/'
+        own = {k[len(prefix):]: v for k, v in metrics.items()
+               if k.startswith(prefix)}
+        row = metrics_row(width, own)
+        row.update(params=cost['params'], flops=cost['flops'],
+                   protocol='joint')
+        rows.append(row)
+    return rows

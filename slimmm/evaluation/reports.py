@@ -18,6 +18,17 @@ import os.path as osp
 from numbers import Number
 from typing import Dict, List, Optional, Sequence
 
+#: mmdet metric key -> report column of the detection protocols (values
+#: x100, as the papers' tables).
+DETECTION_COLUMNS = {
+    'coco/bbox_mAP': 'AP_bb',
+    'coco/bbox_mAP_50': 'AP50_bb',
+    'coco/segm_mAP': 'AP_mk',
+    'coco/segm_mAP_50': 'AP50_mk',
+    'pascal_voc/mAP': 'mAP',
+    'pascal_voc/AP50': 'AP50',
+}
+
 #: Columns whose values are counts; tables show them in G / M units.
 _COUNT_UNITS = {'flops': (1e9, 'GFLOPs'), 'params': (1e6, 'M params')}
 
@@ -68,8 +79,8 @@ def markdown_table(rows: Sequence[Dict],
     lines = ['| ' + ' | '.join(_header(c) for c in columns) + ' |',
              '|' + '|'.join('---:' for _ in columns) + '|']
     for row in rows:
-        lines.append('| ' + ' | '.join(_fmt(c, row.get(c))
-                                        for c in columns) + ' |')
+        cells = ' | '.join(_fmt(c, row.get(c)) for c in columns)
+        lines.append(f'| {cells} |')
     return '\n'.join(lines) + '\n'
 
 

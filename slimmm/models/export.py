@@ -141,6 +141,27 @@ def export_width(backbone: BaseSlimmableBackbone, width: float,
     return dict(state_dict=state_dict, meta=meta)
 
 
+def checkpoint_config(ckpt: Dict, checkpoint: str,
+                      config: Optional[Union[str, Config]] = None,
+                      cfg_options: Optional[Dict] = None) -> Config:
+    """The config a checkpoint was trained with: ``config`` (path or
+    Config), else the config text mmengine's Runner stores in
+    ``meta['cfg']``; ``cfg_options`` merged in."""
+    if config is None:
+        cfg_text = (ckpt.get('meta') or {}).get('cfg')
+        if not cfg_text:
+            raise ValueError(
+                f'{checkpoint!r} stores no config (meta["cfg"]); pass the '
+                'config it was trained with, e.g. --config '
+                'configs/backbones/slimmable-r50_4widths.py.')
+        config = Config.fromstring(cfg_text, '.py')
+    elif isinstance(config, str):
+        config = Config.fromfile(config)
+    if cfg_options:
+        config.merge_from_dict(cfg_options)
+    return config
+
+
 def load_slimmable_backbone(checkpoint: str,
                             config: Optional[Union[str, Config]] = None,
                             prefix: str = 'backbone.',
@@ -160,18 +181,7 @@ def load_slimmable_backbone(checkpoint: str,
         tuple: ``(backbone, backbone_cfg)``.
     """
     ckpt = read_checkpoint(checkpoint)
-    if config is None:
-        cfg_text = (ckpt.get('meta') or {}).get('cfg')
-        if not cfg_text:
-            raise ValueError(
-                f'{checkpoint!r} stores no config (meta["cfg"]); pass the '
-                'config it was trained with, e.g. --config '
-                'configs/backbones/slimmable-r50_4widths.py.')
-        config = Config.fromstring(cfg_text, '.py')
-    elif isinstance(config, str):
-        config = Config.fromfile(config)
-    if cfg_options:
-        config.merge_from_dict(cfg_options)
+    config = checkpoint_config(ckpt, checkpoint, config, cfg_options)
     backbone_cfg = backbone_cfg_of(config)
     backbone = build_backbone(backbone_cfg, width=None)
     state = strip_prefix(state_dict_of(ckpt), prefix, source=checkpoint)

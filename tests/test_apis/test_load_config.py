@@ -1,6 +1,7 @@
 from slimmm.apis import load_config
 
-TINY_COCO = 'configs/benchmarks/mmdetection/mask-rcnn_slimmable-r18_fpn_tiny-coco.py'
+TINY_COCO = ('configs/benchmarks/mmdetection/'
+             'mask-rcnn_slimmable-r18_fpn_tiny-coco.py')
 TINY_PRETRAIN = 'configs/slimclr/slimclr-mocov2_slimmable-r18_1xb32-tiny.py'
 
 

@@ -21,7 +21,13 @@ def test_config_reads(path):
     cfg = load_config(path)
     model = cfg.model
     assert model.type == 'slimmm.SwitchableLinearClassifier'
-    assert cfg.val_evaluator.type == 'slimmm.PerWidthAccuracy'
+    assert cfg.test_evaluator.type == 'slimmm.PerWidthAccuracy'
+    if '/knn/' in path:
+        # Nothing trained: the bank is the training split, test-only for
+        # mmengine.
+        assert cfg.train_dataloader is None and cfg.val_dataloader is None
+        bank = cfg.knn.bank_dataloader.dataset
+        assert 'train' in (bank.get('data_prefix'), bank.get('split'))
     if 'semi_supervised' in path:
         dataset = cfg.train_dataloader.dataset
         assert dataset.type == 'slimmm.LabelSubsetDataset'

@@ -150,7 +150,8 @@ def test_knn_command_prints_and_saves_per_width_table(probe_run,
 def test_semi_supervised_10pct_commands(probe_run, tiny_imagenet):
     """The semi-supervised protocol: write the 10 % subset with its tool,
     then fine-tune (separate backbone / head learning rates) through the
-    Runner; the per-width report is written and the backbone moved."""
+    Runner for two epochs; the per-width report is written and the backbone
+    moved."""
     subset = osp.join(tiny_imagenet['root'], 'meta', 'train_10pct_seed0.txt')
     if not osp.exists(subset):
         subprocess.run(
@@ -163,6 +164,9 @@ def test_semi_supervised_10pct_commands(probe_run, tiny_imagenet):
         assert len(f.read().split('\n')[:-1]) == 40  # 4 per class
     options = dict(data_options(tiny_imagenet['root']), log_level='WARNING')
     options['model.backbone.init_cfg.checkpoint'] = probe_run['pretrain']
+    # Wiring only: two of the ten epochs, a fifth of the validation set.
+    options['train_cfg.max_epochs'] = 2
+    options['val_dataloader.dataset.indices'] = 60
     cfg = load_config(osp.join(
         ROOT, 'configs/benchmarks/semi_supervised/'
         'dspnet_finetune_slimmable-r18_tiny-10pct.py'), options)

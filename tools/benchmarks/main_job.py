@@ -32,9 +32,14 @@ def main(argv=None):
                         default=list(RANDOM_INIT_WIDTHS),
                         help='widths also trained from a random '
                         'initialisation (none: skip the baseline rows)')
+    parser.add_argument('--protocol', default='per-width',
+                        choices=['per-width', 'joint'],
+                        help='detection step: one fine-tuning per width, or '
+                        'one detector trained at all widths (SlimCLR '
+                        'Table 2)')
     args = parser.parse_args(argv)
     run_main_job(args.work_dir, args.data_dir, args.widths,
-                 args.random_init_widths)
+                 args.random_init_widths, protocol=args.protocol)
 
 
 if __name__ == '__main__':

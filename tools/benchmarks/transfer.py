@@ -2,12 +2,18 @@
 detection / instance segmentation, then write one per-width table.
 
     python tools/benchmarks/transfer.py CONFIG --checkpoint CKPT \
-        --widths 1.0 0.75 0.5 0.25 [--launcher none|pytorch|slurm] \
-        [--gpus N] [--work-dir DIR] [--data-root DIR] [--cfg-options k=v ...]
+        [--protocol per-width|joint] --widths 1.0 0.75 0.5 0.25 \
+        [--launcher none|pytorch|slurm] [--gpus N] [--work-dir DIR] \
+        [--data-root DIR] [--cfg-options k=v ...]
 
-Each width runs in ``<work-dir>/width_<w>/``; widths with a ``result.json``
-are skipped on a rerun. Writes ``transfer_results.{md,csv,png}`` in the
-work dir and prints the table. Library code: :mod:`slimmm.apis.transfer`.
+``--protocol per-width`` (default): one fine-tuning per width, each in
+``<work-dir>/width_<w>/``; widths with a ``result.json`` are skipped on a
+rerun. ``--protocol joint`` (SlimCLR Table 2; a ``*_joint*`` config): ONE
+detector fine-tuned at all its widths together in ``<work-dir>``, resumed
+from its last checkpoint, then evaluated at each width (``--widths`` is
+not used: the config's ``train_widths`` / ``eval_widths`` are). Writes
+``transfer_results.{md,csv,png}`` in the work dir and prints the table.
+Library code: :mod:`slimmm.apis.transfer`.
 """
 import argparse
 import os.path as osp
@@ -19,6 +25,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(
 from mmengine.config import DictAction  # noqa: E402
 
 import slimmm  # noqa: E402,F401
+from slimmm.apis.transfer import run_joint_transfer  # noqa: E402
 from slimmm.apis.transfer import run_transfer  # noqa: E402
 from slimmm.apis.transfer_checks import TransferInputError  # noqa: E402
 
@@ -31,6 +38,11 @@ def parse_args(argv=None):
                         'mask-rcnn_slimmable-r50_fpn_syncbn_1x_coco.py')
     parser.add_argument('--checkpoint', required=True,
                         help='slimmable pretrained checkpoint (.pth)')
+    parser.add_argument('--protocol', default='per-width',
+                        choices=['per-width', 'joint'],
+                        help='per-width: one fine-tuning per width; joint: '
+                        'one detector trained at all widths (SlimCLR Table '
+                        '2, needs a *_joint* config)')
     parser.add_argument('--widths', type=float, nargs='+',
                         default=[1.0, 0.75, 0.5, 0.25])
     parser.add_argument('--work-dir', help='default: work_dirs/transfer/'
@@ -52,12 +64,16 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
+    common = dict(work_dir=args.work_dir, launcher=args.launcher,
+                  gpus=args.gpus, cfg_options=args.cfg_options,
+                  data_root=args.data_root, partition=args.partition,
+                  port=args.port)
     try:
-        run_transfer(args.config, args.checkpoint, args.widths,
-                     work_dir=args.work_dir, launcher=args.launcher,
-                     gpus=args.gpus, cfg_options=args.cfg_options,
-                     data_root=args.data_root, partition=args.partition,
-                     port=args.port)
+        if args.protocol == 'joint':
+            run_joint_transfer(args.config, args.checkpoint, **common)
+        else:
+            run_transfer(args.config, args.checkpoint, args.widths,
+                         **common)
     except TransferInputError as e:
         sys.exit(f'error: {e}')
 

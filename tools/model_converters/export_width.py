@@ -13,6 +13,12 @@ The architecture comes from ``--config`` or from the config text mmengine's
 Runner stores in the checkpoint (``meta['cfg']``). Universally slimmable
 checkpoints share BN statistics over all widths: ``--calib-data`` (a folder
 of training images) is required to recalibrate them at the exported width.
+
+A checkpoint of a joint slimmable detector (``slimmm.JointMaskRCNN`` /
+``slimmm.JointFasterRCNN``, the joint protocol) exports the whole detector
+at that width: ``meta['plain_config']`` is the stock mmdet model config
+(stock ``ResNet`` at the width's channels, stock FPN with the width's
+``in_channels``, the same heads) that loads ``state_dict`` strictly.
 """
 import argparse
 import os.path as osp
@@ -20,8 +26,12 @@ import os.path as osp
 from mmengine.config import DictAction
 
 import slimmm  # noqa: F401  (registries, safe checkpoint loading)
-from slimmm.models.export import (calibrate_backbone, export_width,
-                                  load_slimmable_backbone, save_exported)
+from slimmm.models.detectors import build_joint_detector, is_joint_config
+from slimmm.models.export import (calibrate_backbone, checkpoint_config,
+                                  export_width, load_slimmable_backbone,
+                                  save_exported)
+from slimmm.utils.checkpoint import (load_state_dict_strict, read_checkpoint,
+                                     state_dict_of)
 
 
 def parse_args():
@@ -56,6 +66,12 @@ def main():
     if osp.exists(args.out) and not args.force:
         raise SystemExit(f'{args.out} exists; choose another --out or pass '
                          '--force to overwrite it.')
+    ckpt = read_checkpoint(args.checkpoint)
+    cfg = checkpoint_config(ckpt, args.checkpoint, args.config,
+                            args.cfg_options)
+    if is_joint_config(cfg.get('model') or {}):
+        export_joint_detector(args, cfg, ckpt)
+        return
     backbone, backbone_cfg = load_slimmable_backbone(
         args.checkpoint, args.config, args.prefix, args.cfg_options)
     width = backbone.check_width(args.width)  # fail before any compute
@@ -83,6 +99,34 @@ def main():
     print(f'Wrote width {width} to {args.out}.')
     print(f'  stock config:  {meta["plain_config"]}')
     print(f'  slimmm config: {meta["static_config"]}')
+
+
+def export_joint_detector(args, cfg, ckpt) -> None:
+    """Cut ``args.width`` out of a joint detector checkpoint."""
+    detector = build_joint_detector(cfg.model)
+    width = detector.check_width(args.width)  # fail before any compute
+    load_state_dict_strict(
+        detector, state_dict_of(ckpt), args.checkpoint,
+        hint='Expected a checkpoint written by tools/train.py with this '
+        'joint detector config; pass --config CONFIG of the run that wrote '
+        'it.')
+    universal = detector.backbone.width_space.universal
+    if universal:
+        if not args.calib_data:
+            raise SystemExit(
+                'This joint detector is universally slimmable: its BN '
+                'statistics are shared by all widths and must be '
+                f'recalibrated at width {width}. Pass --calib-data DIR (a '
+                'folder of training images).')
+        used = calibrate_backbone(detector.backbone, width, args.calib_data,
+                                  args.calib_batches, args.calib_batch_size,
+                                  args.calib_size)
+        print(f'Recalibrated BN at width {width} on {used} batches.')
+    exported = detector.export(width, source=args.checkpoint,
+                               calibrated=universal)
+    save_exported(exported, args.out, args.force)
+    print(f'Wrote the {cfg.model.type} at width {width} to {args.out}.')
+    print(f'  stock model type: {exported["meta"]["plain_config"]["type"]}')
 
 
 if __name__ == '__main__':

@@ -1,4 +1,5 @@
 """Write the per-width result table / CSV / plot at the end of evaluation."""
+import math
 import os.path as osp
 import re
 from typing import Dict, List, Optional, Sequence
@@ -10,18 +11,27 @@ from ...registry import HOOKS
 _KEY = re.compile(r'^width_(?P<width>[0-9.]+)/(?P<metric>.+)$')
 
 
-def rows_from_metrics(metrics: Dict[str, float]) -> List[Dict]:
+def rows_from_metrics(metrics: Dict[str, float],
+                      columns: Optional[Dict[str, str]] = None
+                      ) -> List[Dict]:
     """``{'width_0.5/accuracy/top1': 61.0, ...}`` -> one row per width
     (``{'width': 0.5, 'top1': 61.0, ...}``; the last key part names the
-    column)."""
+    column). With ``columns`` (metric key -> column, e.g.
+    ``{'coco/bbox_mAP': 'AP_bb'}``) only those metrics are kept, in
+    percent, as the detection protocols report them."""
     rows: Dict[float, Dict] = {}
     for key, value in metrics.items():
         match = _KEY.match(key)
         if match is None:
             continue
         width = float(match['width'])
-        column = match['metric'].split('/')[-1]
-        rows.setdefault(width, {'width': width})[column] = value
+        row = rows.setdefault(width, {'width': width})
+        if columns is None:
+            row[match['metric'].split('/')[-1]] = value
+        elif match['metric'] in columns:
+            value = float(value)
+            row[columns[match['metric']]] = value if math.isnan(value) \
+                else round(100 * value, 2)
     return sorted(rows.values(), key=lambda r: -r['width'])
 
 
@@ -56,6 +66,11 @@ class WidthReportHook(Hook):
             evaluations to write (val reports are overwritten by later val
             epochs of the same run and keep the last).
         with_complexity (bool): Add ``flops`` / ``params`` columns.
+        metric_columns (str, optional): ``'detection'``: report the mmdet
+            COCO / VOC metrics as the detection transfer runner does
+            (``AP_bb``, ``AP_mk``, ``mAP`` ... in percent).
+        extra (dict, optional): Constant columns added to every row, e.g.
+            ``dict(protocol='joint')``.
     """
 
     priority = 'LOW'
@@ -63,7 +78,17 @@ class WidthReportHook(Hook):
     def __init__(self, name: Optional[str] = None,
                  input_size: Optional[int] = None,
                  on: Sequence[str] = ('val', 'test'),
-                 with_complexity: bool = True):
+                 with_complexity: bool = True,
+                 metric_columns: Optional[str] = None,
+                 extra: Optional[Dict] = None):
+        from slimmm.evaluation.reports import DETECTION_COLUMNS
+        presets = dict(detection=DETECTION_COLUMNS)
+        if metric_columns is not None and metric_columns not in presets:
+            raise ValueError(f'metric_columns must be one of '
+                             f'{sorted(presets)} or None, got '
+                             f'{metric_columns!r}.')
+        self.columns = presets.get(metric_columns)
+        self.extra = dict(extra or {})
         self.name, self.input_size = name, input_size
         self.on = tuple(on)
         self.with_complexity = with_complexity
@@ -78,7 +103,7 @@ class WidthReportHook(Hook):
             self.input_size = int(runner.cfg.get('crop_size', 224))
 
     def _report(self, runner, metrics: Optional[Dict], phase: str) -> None:
-        rows = rows_from_metrics(metrics or {})
+        rows = rows_from_metrics(metrics or {}, self.columns)
         if not rows:
             runner.logger.warning(
                 'WidthReportHook: no width_<w>/... metric to report; use a '
@@ -97,9 +122,15 @@ class WidthReportHook(Hook):
                                                 {}).get('params'), **{
                              k: v for k, v in row.items() if k != 'width'})
                     for row in rows]
+        rows = [dict(row, **self.extra) for row in rows]
         from slimmm.evaluation.reports import write_width_report
         name = f'{self.name}_{phase}'
+        y_keys = None
+        if self.columns is not None:
+            y_keys = [c for c in ('AP_bb', 'AP_mk', 'mAP', 'AP50')
+                      if any(c in row for row in rows)] or None
         paths = write_width_report(rows, runner.log_dir, name,
+                                   y_keys=y_keys,
                                    title=f'{self.name} ({phase})')
         self.last_paths = paths
         runner.logger.info(f'Per-width results ({phase}):\n{paths["table"]}'

@@ -1,8 +1,16 @@
-"""mmdet detectors over slimmm backbones."""
+"""mmdet detectors over slimmm backbones (one per file)."""
+from .joint import (JointFasterRCNN, JointMaskRCNN,
+                    JointSlimmableTwoStageDetector, build_joint_detector,
+                    feature_specs, is_joint_config,
+                    read_leading_input_channels, switch_norms_per_width,
+                    width_prefix)
 from .width_matched import (FasterRCNN, MaskRCNN, WidthMatchedNeckMixin,
                             backbone_feature_channels, match_neck_to_backbone)
 
 __all__ = [
     'FasterRCNN', 'MaskRCNN', 'WidthMatchedNeckMixin',
-    'backbone_feature_channels', 'match_neck_to_backbone'
+    'backbone_feature_channels', 'match_neck_to_backbone',
+    'JointSlimmableTwoStageDetector', 'JointMaskRCNN', 'JointFasterRCNN',
+    'build_joint_detector', 'is_joint_config', 'feature_specs',
+    'read_leading_input_channels', 'switch_norms_per_width', 'width_prefix'
 ]

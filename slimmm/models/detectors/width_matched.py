@@ -24,7 +24,8 @@ def backbone_feature_channels(backbone_cfg: Dict,
     """Channels of each output of a slimmm backbone config.
 
     The backbone is built on the ``meta`` device (no memory, no weight
-    initialisation) and asked for ``feature_channels(width)``.
+    initialisation; on the CPU if its constructor reads tensor values) and
+    asked for ``feature_channels(width)``.
 
     Args:
         backbone_cfg (dict): The backbone's config, e.g.
@@ -49,7 +50,10 @@ def backbone_feature_channels(backbone_cfg: Dict,
         return None
     kwargs = {k: v for k, v in copy.deepcopy(backbone_cfg).items()
               if k not in ('type', 'init_cfg')}
-    with torch.device('meta'):
+    try:
+        with torch.device('meta'):
+            backbone = backbone_cls(**kwargs)
+    except NotImplementedError:  # its __init__ reads tensor values
         backbone = backbone_cls(**kwargs)
     return [int(c) for c in backbone.feature_channels(width)]
 
