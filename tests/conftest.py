@@ -85,6 +85,13 @@ def readme_layout(tmp_path_factory, tiny_imagenet, small_coco, small_voc,
     pretrain = root / 'work_dirs' / 'main_job' / 'pretrain'
     pretrain.mkdir(parents=True)
     os.symlink(r18_checkpoint, pretrain / 'slimmable-r18.pth')
+    # The main job's configs read a half-channel R-18 checkpoint.
+    half = SlimmableResNet(18, stem_channels=32, base_channels=32,
+                           widths=[1.0, 0.75, 0.5, 0.25])
+    half.init_weights()
+    torch.save({'state_dict': {f'backbone.{k}': v for k, v in
+                               half.state_dict().items()}},
+               str(pretrain / 'slimmable-r18-half.pth'))
     # The US3L probe reads a universally slimmable checkpoint.
     universal = SlimmableResNet(18, width_range=(0.25, 1.0))
     universal.init_weights()

@@ -55,6 +55,9 @@ def test_stock_train_runs_tiny_config(path, stock_train_run):
                            weights_only=False)['state_dict']
         channels = [64, 128, 256, 512] if is_joint(cfg) else \
             [32, 64, 128, 256]
+        # The main job's half-channel R-18 (base_channels 32) has half.
+        base = cfg.model.backbone.get('base_channels', 64)
+        channels = [c * base // 64 for c in channels]
         assert [state[f'neck.lateral_convs.{i}.conv.weight'].shape[1]
                 for i in range(4)] == channels
 

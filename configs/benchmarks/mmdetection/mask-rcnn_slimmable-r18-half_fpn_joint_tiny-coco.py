@@ -3,4 +3,6 @@
 # at all four widths) on the half-channel ResNet-18 of
 # configs/slimclr/slimclr-mocov2_slimmable-r18-half_1xb32-tiny.py.
 _base_ = './mask-rcnn_slimmable-r18_fpn_joint_tiny-coco.py'
-model = dict(backbone=dict(stem_channels=32, base_channels=32))
+checkpoint = 'work_dirs/main_job/pretrain/slimmable-r18-half.pth'
+model = dict(backbone=dict(stem_channels=32, base_channels=32,
+                           init_cfg=dict(checkpoint=checkpoint)))

@@ -5,4 +5,6 @@
 #   python tools/train.py THIS --cfg-options model.backbone.width=0.5 \
 #       model.backbone.init_cfg.checkpoint=work_dirs/<pretrain>/epoch_N.pth
 _base_ = './mask-rcnn_slimmable-r18_fpn_tiny-coco.py'
-model = dict(backbone=dict(stem_channels=32, base_channels=32))
+checkpoint = 'work_dirs/main_job/pretrain/slimmable-r18-half.pth'
+model = dict(backbone=dict(stem_channels=32, base_channels=32,
+                           init_cfg=dict(checkpoint=checkpoint)))
