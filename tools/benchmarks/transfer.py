@@ -20,7 +20,7 @@ from mmengine.config import DictAction  # noqa: E402
 
 import slimmm  # noqa: E402,F401
 from slimmm.apis.transfer import run_transfer  # noqa: E402
-from slimmm.apis.transfer_checks import TransferInputError  # noqa: E402
+from slimmm.datasets import DataInputError  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -58,7 +58,7 @@ def main(argv=None):
                      gpus=args.gpus, cfg_options=args.cfg_options,
                      data_root=args.data_root, partition=args.partition,
                      port=args.port)
-    except TransferInputError as e:
+    except DataInputError as e:
         sys.exit(f'error: {e}')
 
 
