@@ -219,7 +219,7 @@ def _check_images_exist(paths: Sequence[str], source: str) -> None:
     if missing:
         more = f' (and {len(missing) - 1} more)' if len(missing) > 1 else ''
         raise TransferInputError(
-            f'{source} names {missing[0]!r}{more}, which does not exist; '
+            f'{source!r} names {missing[0]!r}{more}, which does not exist; '
             'restore the image(s) or remove them from the annotations '
             '(tiny data: delete the folder and let it be regenerated).')
 
@@ -329,8 +329,14 @@ def check_image_folder(ds: Dict) -> Dict:
         # mmpretrain's ImageNet reads meta/<split>.txt when it exists.
         candidate = osp.join(root, 'meta', f'{ds["split"]}.txt')
         ann = candidate if osp.isfile(candidate) else ''
-    if not ann:
-        return dict(folder=folder)
+    if not ann:  # class folders: what mmpretrain will scan
+        classes = [entry for entry in os.scandir(folder) if entry.is_dir()]
+        if not classes:
+            raise TransferInputError(
+                f'Image folder {folder!r} has no class folders; expected '
+                f'{EXPECTED_LAYOUT["ImageNet"]}.')
+        return dict(folder=folder, num_images=sum(
+            len(os.listdir(entry.path)) for entry in classes))
     ann = _join(root, ann)
     if not osp.isfile(ann):
         raise TransferInputError(

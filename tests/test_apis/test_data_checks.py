@@ -30,10 +30,11 @@ PROBE = osp.join(REPO, 'configs/benchmarks/linear_probe/'
 def probe_cfg(root, plain=False):
     """The tiny probe config on ``root`` (its train and val datasets);
     ``plain``: mmpretrain's CustomDataset, which does not generate data."""
-    cfg = load_config(PROBE, {'train_dataloader.dataset.data_root': root,
-                              'val_dataloader.dataset.data_root': root})
+    cfg = load_config(PROBE, {f'{key}.dataset.data_root': root for key in (
+        'train_dataloader', 'val_dataloader', 'test_dataloader')})
     if plain:
-        for key in ('train_dataloader', 'val_dataloader'):
+        for key in ('train_dataloader', 'val_dataloader',
+                    'test_dataloader'):
             cfg[key].dataset.type = 'CustomDataset'
     return cfg
 
@@ -115,13 +116,14 @@ def test_missing_coco_and_voc_images(tmp_path):
         check_coco_annotation(coco['ann_files']['val'], images)
     make_tiny_voc(str(tmp_path / 'voc'), images_per_year=4, image_size=32)
     devkit = str(tmp_path / 'voc' / 'VOCdevkit' / 'VOC2007')
-    gone = osp.join(devkit, 'JPEGImages',
-                    sorted(os.listdir(osp.join(devkit, 'JPEGImages')))[0])
+    listed = osp.join(devkit, 'ImageSets', 'Main', 'trainval.txt')
+    with open(listed) as f:
+        first = f.readline().strip()
+    gone = osp.join(devkit, 'JPEGImages', f'{first}.jpg')
     os.remove(gone)
-    with pytest.raises(TransferInputError, match='which does not exist'):
-        check_voc_split(devkit, osp.join(devkit, 'ImageSets/Main/test.txt')
-                        if 'test' in gone else osp.join(
-                            devkit, 'ImageSets/Main/trainval.txt'), devkit)
+    with pytest.raises(TransferInputError, match=f"trainval.txt' names "
+                       f"'{gone}', which does not exist"):
+        check_voc_split(devkit, listed, devkit)
 
 
 def test_train_py_missing_root_is_one_line(tmp_path):
