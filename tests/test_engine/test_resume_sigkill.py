@@ -1,12 +1,14 @@
 """SIGKILL a real ``tools/train.py`` and ``--resume``: the losses logged
 after each resume point equal those of an uninterrupted run.
 
-Per config: one straight run, and one chain that is killed right after the
-mid-epoch checkpoint of epoch 1 (iteration 2 of 4), resumed, killed right
-after the checkpoint at the end of epoch 1 (iteration 4), and resumed to the
-end. A new config (e.g. the joint slimmable detector) is one more entry of
-``RUNS``.
+Per config: one straight run (in this process, as tools/train.py runs it:
+the processes are what costs), and one chain of ``tools/train.py``
+processes that is killed right after the mid-epoch checkpoint of epoch 1
+(iteration 2 of 4), resumed, killed right after the checkpoint at the end of
+epoch 1 (iteration 4), and resumed to the end. A new config (e.g. the joint
+slimmable detector) is one more entry of ``RUNS``.
 """
+import argparse
 import glob
 import json
 import os
@@ -17,7 +19,12 @@ import sys
 import time
 
 import pytest
+import torch
+from mmengine.config import DictAction
+from mmengine.runner import Runner
 
+from slimmm.apis import load_run_config
+from slimmm.apis.transfer_checks import check_data
 from slimmm.utils.checkpoint import (ATOMIC_BACKEND, latest_checkpoint,
                                      write_atomically)
 
@@ -50,11 +57,17 @@ RUNS = {
                        'slimclr-mocov2_slimmable-r18_1xb32-tiny.py', MOCO),
     'slimclr-mocov3': ('configs/slimclr/'
                        'slimclr-mocov3_slimmable-r18_1xb32-tiny.py',
-                       PRETRAIN + ['model.head.hid_channels=32']),
+                       PRETRAIN + ['model.predictor.hid_channels=32',
+                           # random depths too (sandwich of depths)
+                           'model.backbone.stage_blocks=(2,2,2,2)',
+                           'model.sampler.depths=[[1,1,1,1],[2,2,2,2]]']),
     'us3l': ('configs/us3l/us3l_us-r18_1xb32-tiny.py',
-             MOCO + ['model.distill_head.hid_channels=32']),
+             PRETRAIN + ['model.distill_head.hid_channels=32']),
     'dspnet': ('configs/dspnet/dspnet_slimmable-r18_1xb32-tiny.py',
-               PRETRAIN),
+               PRETRAIN + ['model.predictor.hid_channels=32',
+                           # random depths too (sandwich of depths)
+                           'model.backbone.stage_blocks=(2,2,2,2)',
+                           'model.sampler.depths=[[1,1,1,1],[2,2,2,2]]']),
     'linear-probe': (
         'configs/benchmarks/linear_probe/'
         'slimclr-mocov2_switchable-linear_slimmable-r18_tiny.py',
@@ -68,7 +81,10 @@ RUNS = {
         COMMON + SMALL_RESNET + [
             'model.backbone.width=0.5', 'model.backbone.init_cfg=None',
             f'train_cfg.max_iters={MAX_ITERS}', 'train_cfg.val_interval=100',
-            'train_dataloader.batch_size={voc_batch}']),
+            # 8 + 8 of the VOC 2007 + 2012 trainval images, batch 4.
+            'train_dataloader.dataset.datasets.0.indices=8',
+            'train_dataloader.dataset.datasets.1.indices=8',
+            'train_dataloader.batch_size=4']),
 }
 
 
@@ -120,6 +136,19 @@ def run_and_kill(command, work_dir, iteration, timeout=240):
     assert proc.returncode == -signal.SIGKILL
 
 
+def train_in_process(config, work_dir, options):
+    """What ``tools/train.py CONFIG --work-dir W --cfg-options ...`` does."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    overrides = parser.parse_args(['--cfg-options', *options]).cfg_options
+    cfg = load_run_config(osp.join(REPO, config), overrides, work_dir)
+    check_data(cfg, ['train_dataloader'])
+    try:
+        Runner.from_cfg(cfg).train()
+    finally:  # randomness.deterministic=True switched it on
+        torch.use_deterministic_algorithms(False)
+
+
 def run(command):
     proc = subprocess.run(command, cwd=REPO, env=environment(),
                           capture_output=True, text=True, timeout=300)
@@ -131,14 +160,12 @@ def run(command):
 def test_sigkill_then_resume_equals_straight_run(name, tiny_imagenet,
                                                  tmp_path):
     config, options = RUNS[name]
-    # VOC: 4 iterations per epoch as the others (the tiny VOC 07+12
-    # trainval lists 64 images).
-    options = [o.format(voc_batch=16) for o in options] + [
+    options = options + [
         f'train_dataloader.dataset.data_root={tiny_imagenet["root"]}'
         if 'tiny-voc' not in config else
         f'data_root={tmp_path / "tiny_voc" / "VOCdevkit"}/']
     straight, chain = str(tmp_path / 'straight'), str(tmp_path / 'chain')
-    run(train_command(config, straight, options))
+    train_in_process(config, straight, options)
     expected = scalars(straight)[0]
     assert sorted(expected) == list(range(1, MAX_ITERS + 1))
 
