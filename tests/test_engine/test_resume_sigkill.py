@@ -42,6 +42,8 @@ COMMON = [
     'default_hooks.checkpoint.max_keep_ckpts=-1',
     'default_hooks.logger.interval=1', 'log_processor.window_size=1',
     'randomness.deterministic=True', 'randomness.seed=0',
+    # No evaluation: the training losses are compared.
+    'val_cfg=None', 'val_dataloader=None', 'val_evaluator=None',
 ]
 SMALL_RESNET = ['model.backbone.stage_blocks=(1,1,1,1)',
                 'model.backbone.stem_channels=16',
