@@ -30,6 +30,7 @@ def load_run_config(path: str, cfg_options: Optional[dict] = None,
     the work dir (``--work-dir``, else the config's, else
     ``work_dirs/<config name>``)."""
     import os.path as osp
+
     from .cpu_dist import init_cpu_distributed
     cfg = load_config(path, cfg_options)
     cfg.launcher = launcher
@@ -43,8 +44,10 @@ def load_run_config(path: str, cfg_options: Optional[dict] = None,
 
 
 def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
-    """Read a config, merge command-line overrides, then derive what follows
-    from the width (e.g. FPN ``in_channels`` of a fixed-width backbone)."""
+    """Read a config and merge command-line overrides, as mmengine does,
+    plus three conveniences of slimmm's own tools that no config depends
+    on: ``data_root=DIR`` reaches every dataset and metric, SyncBN becomes
+    BN for several CPU processes, and NCCL becomes gloo without CUDA."""
     cfg = Config.fromfile(path)
     old_root = cfg.get('data_root')
     if cfg_options:
@@ -52,8 +55,6 @@ def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
         new_root = cfg.get('data_root')
         if isinstance(old_root, str) and old_root and new_root != old_root:
             follow_data_root(cfg, old_root, new_root)
-    from .derive import derive_from_width
-    derive_from_width(cfg)
     from .cpu_dist import fallback_sync_bn_without_gpu
     fallback_sync_bn_without_gpu(cfg)
     resolve_dist_backend(cfg)

@@ -62,7 +62,7 @@ def width_configs(config: str, checkpoint: Optional[str],
                   cfg_options: Optional[Dict] = None,
                   data_root: Optional[str] = None) -> List[Config]:
     """The config of each width: ``model.backbone.width`` and the
-    checkpoint set, the neck's ``in_channels`` derived (or checked)."""
+    checkpoint set (the detector derives the neck's ``in_channels``)."""
     cfgs = []
     for width in widths:
         options = dict(cfg_options or {})

@@ -18,8 +18,9 @@ from xml.etree import ElementTree as ET
 
 from mmengine.config import Config
 
-from slimmm.datasets.checks import DataInputError
-from slimmm.datasets.tiny import generate_for
+from ..datasets.checks import DataInputError
+from ..datasets.tiny import generate_for
+from ..models.detectors import match_neck_to_backbone
 
 _NORM_KEY = re.compile(r'(?:^|\.)norms\.([0-9]+(?:_[0-9]+)?)\.')
 TINY_DATA_HINT = ('python tools/dataset_converters/make_tiny_data.py '
@@ -373,16 +374,17 @@ def _dataset_kind(type_name: str) -> Optional[str]:
     return None
 
 
-def check_data(cfg: Config, loaders: Sequence[str] = (
+def check_data(cfg: Config, loaders: Sequence[Any] = (
         'train_dataloader', 'val_dataloader', 'test_dataloader')
                ) -> List[Dict]:
-    """Check every dataset of the given dataloaders of ``cfg`` (COCO, VOC
+    """Check every dataset of the given dataloaders (keys of ``cfg`` or
+    dataloader configs) before anything is built (COCO, VOC
     and ImageNet-layout ones; other types are left to their own code).
     Tiny datasets (``slimmm.Tiny*``) generate their data first (they
     would when built)."""
     reports, seen = [], set()
     for key in loaders:
-        loader = cfg.get(key)
+        loader = cfg.get(key) if isinstance(key, str) else key
         if not isinstance(loader, dict):
             continue
         for ds in iter_dataset_cfgs(loader.get('dataset')):
@@ -429,8 +431,12 @@ def check_datasets(cfg: Config) -> List[Dict]:
 def check_transfer_inputs(cfgs: Sequence[Config],
                           checkpoint: Optional[str]) -> None:
     """All checks for the per-width configs of one benchmark (run before
-    any training): the checkpoint against every width, then the datasets.
-    (A neck typed for another width already failed in ``load_config``.)"""
+    any training): each width's neck against its backbone, the checkpoint
+    against every width, then the datasets."""
+    for cfg in cfgs:
+        if cfg.model.get('neck') is not None:
+            match_neck_to_backbone(dict(cfg.model.backbone),
+                                   dict(cfg.model.neck))
     widths = [cfg.model.backbone.get('width') for cfg in cfgs]
     check_checkpoint(checkpoint, dict(cfgs[0].model.backbone),
                      [w for w in widths if w is not None])

@@ -1,18 +1,18 @@
-"""Every shipped detection config builds; FPN in_channels follow the width;
-the paper recipes keep their SyncBN / fine-tuning / dataset settings."""
+"""Every shipped detection config builds; the detector derives the FPN
+in_channels from the width at build time; the paper recipes keep their
+SyncBN / fine-tuning / dataset settings."""
 import copy
 import glob
 import os.path as osp
 
 import pytest
 import torch
+from det_helpers import DET_CONFIGS, TINY_COCO, TINY_VOC
 
 from slimmm.apis import load_config
-from slimmm.apis.transfer_checks import (dataloader_datasets,
-                                         redirect_data_root)
+from slimmm.apis.transfer_checks import dataloader_datasets, redirect_data_root
+from slimmm.models.detectors import match_neck_to_backbone
 from slimmm.registry import MODELS as SLIMMM_MODELS
-
-from det_helpers import DET_CONFIGS, TINY_COCO, TINY_VOC
 
 CONFIGS = sorted(glob.glob(osp.join(DET_CONFIGS, '*.py')))
 
@@ -83,10 +83,12 @@ def test_paper_config_builds_with_its_recipe(path):
         # OpenMMLab SSL benchmark heads: SyncBN in the 4conv-1fc box head.
         assert cfg.model.roi_head.bbox_head.type == 'Shared4Conv1FCBBoxHead'
         assert cfg.model.roi_head.bbox_head.norm_cfg['type'] == 'SyncBN'
+    assert cfg.model.type.startswith('slimmm.')
+    assert cfg.model.neck.in_channels is None  # derived from the backbone
     model = _build_detector(cfg)
     assert model.backbone.is_static and model.backbone.fixed_width == width
     out = model.backbone(torch.zeros(1, 3, 64, 64))
-    assert [o.shape[1] for o in out] == list(cfg.model.neck.in_channels)
+    assert [o.shape[1] for o in out] == list(model.neck.in_channels)
 
 
 @pytest.mark.parametrize('depth, path', [
@@ -97,7 +99,8 @@ def test_fpn_in_channels_follow_the_width(depth, path):
     for width in (1.0, 0.75, 0.5, 0.25):
         cfg = load_config(osp.join(DET_CONFIGS, path),
                           {'model.backbone.width': width})
-        assert cfg.model.neck.in_channels == [
+        neck = match_neck_to_backbone(cfg.model.backbone, cfg.model.neck)
+        assert neck['in_channels'] == [
             int(64 * width) * 2**i * expansion for i in range(4)]
 
 
@@ -106,11 +109,19 @@ def test_typed_in_channels_that_disagree_with_the_width_fail():
                     'mask-rcnn_slimmable-r18_fpn_syncbn_1x_coco.py')
     ok = load_config(path, {'model.backbone.width': 0.5,
                             'model.neck.in_channels': [32, 64, 128, 256]})
-    assert ok.model.neck.in_channels == [32, 64, 128, 256]
+    assert _build_detector(ok).neck.in_channels == [32, 64, 128, 256]
+    bad = load_config(path, {'model.backbone.width': 0.5,
+                             'model.neck.in_channels': [64, 128, 256, 512]})
     with pytest.raises(ValueError, match=r'in_channels=\[64, 128, 256, 512\]'
-                       r'.*width 0.5.*\[32, 64, 128, 256\].*from_backbone'):
-        load_config(path, {'model.backbone.width': 0.5,
-                           'model.neck.in_channels': [64, 128, 256, 512]})
+                       r'.*width 0.5.*\[32, 64, 128, 256\].*=None'):
+        _build_detector(bad)
+
+
+def test_in_channels_none_needs_a_slimmm_backbone():
+    cfg = load_config(TINY_COCO)
+    cfg.model.backbone = dict(type='ResNet', depth=18)
+    with pytest.raises(ValueError, match="needs a slimmm backbone.*'ResNet'"):
+        _build_detector(cfg)
 
 
 @pytest.mark.parametrize('path, fixture', [(TINY_COCO, 'small_coco'),
@@ -123,7 +134,7 @@ def test_tiny_config_builds_model_and_datasets(path, fixture, request):
     cfg = load_config(path, {'model.backbone.width': 0.25})
     redirect_data_root(cfg, root)
     model = _build_detector(cfg)
-    assert cfg.model.neck.in_channels == [16, 32, 64, 128]
+    assert model.neck.in_channels == [16, 32, 64, 128]
     datasets = {key: DATASETS.build(cfg[key].dataset)
                 for key in ('train_dataloader', 'val_dataloader')}
     if fixture == 'small_coco':

@@ -9,13 +9,11 @@ import os.path as osp
 
 import pytest
 import torch
+from det_helpers import DET_CONFIGS, TINY_COCO, TINY_VOC
 
 from slimmm.apis.transfer import run_transfer, width_configs
-from slimmm.apis.transfer_checks import (TransferInputError,
-                                         check_checkpoint, check_datasets,
-                                         redirect_data_root)
-
-from det_helpers import DET_CONFIGS, TINY_COCO, TINY_VOC
+from slimmm.apis.transfer_checks import (TransferInputError, check_checkpoint,
+                                         check_datasets)
 
 FAST = {'train_cfg.max_iters': 2, 'train_cfg.val_interval': 2,
         'default_hooks.checkpoint.interval': 2,
@@ -28,6 +26,7 @@ def test_detector_backbone_equals_slimmable_at_width(r18_checkpoint,
     from mmdet.registry import MODELS
     from mmdet.utils import register_all_modules
     from mmengine.model import revert_sync_batchnorm
+
     from slimmm.models import SlimmableResNet
     register_all_modules(init_default_scope=True)
     reference = SlimmableResNet(18, widths=[1.0, 0.75, 0.5, 0.25],
@@ -48,7 +47,7 @@ def test_detector_backbone_equals_slimmable_at_width(r18_checkpoint,
         reference.set_width(width)
         with torch.no_grad():
             got, want = backbone(x), reference(x)
-        assert [g.shape[1] for g in got] == cfg.model.neck.in_channels
+        assert [g.shape[1] for g in got] == detector.neck.in_channels
         for g, w in zip(got, want):
             assert torch.allclose(g, w, atol=1e-5), (width,
                                                      (g - w).abs().max())
@@ -87,6 +86,7 @@ def test_universal_checkpoint_any_width(tmp_path):
     from mmdet.registry import MODELS
     from mmdet.utils import register_all_modules
     from mmengine.model import revert_sync_batchnorm
+
     from slimmm.models import SlimmableResNet
     register_all_modules(init_default_scope=True)
     net = SlimmableResNet(18, width_range=(0.25, 1.0), out_indices=(3, ))
@@ -97,10 +97,10 @@ def test_universal_checkpoint_any_width(tmp_path):
     universal = {'model.backbone.widths': None,
                  'model.backbone.width_range': (0.25, 1.0)}
     cfg = width_configs(TINY_COCO, path, [0.6], cfg_options=universal)[0]
-    # 0.6 * 64 = 38.4 rounds to 40 (universal channels are multiples of 8)
-    assert cfg.model.neck.in_channels == [40, 80, 160, 320]
     assert check_checkpoint(path, dict(cfg.model.backbone))['widths'] is None
     detector = revert_sync_batchnorm(MODELS.build(cfg.model))
+    # 0.6 * 64 = 38.4 rounds to 40 (universal channels are multiples of 8)
+    assert detector.neck.in_channels == [40, 80, 160, 320]
     detector.init_weights()  # strict: every tensor of width 0.6 loaded
     net.set_width(0.6)
     net.eval()

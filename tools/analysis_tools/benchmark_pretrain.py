@@ -42,8 +42,8 @@ implementation's own overhead.
 Timing: each of the (slimmable / plain) x (full / sampled) steps runs once
 per round after one warm-up round, the order reversed every other round so
 that a drift of the machine's speed hits both phases alike. On a shared
-machine the speed drifts (identical consecutive steps were seen to differ
-by 40 %), so the ratios are paired: each round gives ``sampled / full`` of
+machine the speed drifts between identical consecutive steps, so the
+ratios are paired: each round gives ``sampled / full`` of
 adjacent steps, and the table reports the median over the ``--repeats``
 rounds of those paired ratios (and of ``slimmable ratio / plain ratio``
 per round), next to the median step times; every raw time is in ``--out``.

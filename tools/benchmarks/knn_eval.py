@@ -4,9 +4,9 @@
         [--work-dir DIR] [--cfg-options k=v ...]
 
 The config is a linear-probe style config (``model`` with the slimmable
-backbone and the widths, ``train_dataloader``, ``val_dataloader``) plus
-``knn = dict(k=20, temperature=0.07)``. The training images, with the test
-transforms, form the labelled bank; the validation images are classified.
+backbone and the widths, ``test_dataloader``) plus ``knn = dict(k=20,
+temperature=0.07, bank_dataloader=...)``. The bank's images, with the test
+transforms, form the labelled bank; the test images are classified.
 Nothing is trained. Universally slimmable backbones get their BN statistics
 recalibrated per width on training batches first. Prints and saves the
 per-width table (Markdown, CSV, PNG against FLOPs / params) under
@@ -44,8 +44,8 @@ def parse_args():
 
 
 def bank_loader_cfg(cfg) -> dict:
-    """The training set with the test transforms and no shuffling."""
-    loader = copy.deepcopy(cfg.train_dataloader)
+    """The bank (training) set with the test transforms, no shuffling."""
+    loader = copy.deepcopy(cfg.knn.bank_dataloader)
     loader['dataset']['pipeline'] = copy.deepcopy(
         cfg.test_dataloader.dataset.pipeline)
     loader['sampler'] = dict(type='DefaultSampler', shuffle=False)
@@ -60,8 +60,13 @@ def main():
     options = dict(args.cfg_options or {})
     options['model.backbone.init_cfg.checkpoint'] = args.checkpoint
     cfg = load_config(args.config, options)
+    if not cfg.get('knn', {}).get('bank_dataloader'):
+        raise ValueError(
+            f'{args.config} has no knn.bank_dataloader: set it to the '
+            'labelled training split, e.g. knn = dict(bank_dataloader='
+            '{{_base_.train_dataloader}}).')
     try:  # the bank (train) and query (test) images, before any compute
-        check_data(cfg, ['train_dataloader', 'test_dataloader'])
+        check_data(cfg, [cfg.knn.bank_dataloader, 'test_dataloader'])
     except DataInputError as error:
         sys.exit(f'error: {one_line(error)}')
     name = osp.splitext(osp.basename(args.config))[0]
@@ -83,7 +88,7 @@ def main():
     model.eval()
     seed = cfg.get('randomness', {}).get('seed', 0)
     if model.backbone.width_space.universal:
-        model.calibrate_bn(Runner.build_dataloader(cfg.train_dataloader,
+        model.calibrate_bn(Runner.build_dataloader(cfg.knn.bank_dataloader,
                                                    seed=seed),
                            knn['calibration_batches'])
     bank = Runner.build_dataloader(bank_loader_cfg(cfg), seed=seed)

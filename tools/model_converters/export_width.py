@@ -63,8 +63,11 @@ def main():
         if not args.calib_data:
             raise SystemExit(
                 'This checkpoint is universally slimmable: its BN statistics '
-                'are shared by all widths and must be recalibrated at width '
-                f'{width}. Pass --calib-data DIR (a folder of training '
+                'are shared by all widths (or absent, in a checkpoint '
+                'converted from US3L) and must be recalibrated at width '
+                f'{width}. Run: python tools/model_converters/'
+                f'export_width.py {args.checkpoint} --width {width} --out '
+                f'{args.out} --calib-data DIR (DIR: a folder of training '
                 'images).')
         used = calibrate_backbone(backbone, width, args.calib_data,
                                   args.calib_batches, args.calib_batch_size,

@@ -26,6 +26,7 @@ test_pipeline = [
 train_dataloader = dict(
     batch_size=batch_size,
     num_workers=0,
+    persistent_workers=False,  # mmpretrain train.py defaults to True
     # Augmentations seeded by (seed, epoch, index); resumes mid-epoch.
     sampler=dict(type='slimmm.ReproducibleSampler', shuffle=True),
     dataset=dict(type=dataset_type, data_root=data_root,
@@ -34,6 +35,7 @@ train_dataloader = dict(
 val_dataloader = dict(
     batch_size=batch_size,
     num_workers=0,
+    persistent_workers=False,  # mmpretrain train.py defaults to True
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(type=dataset_type, data_root=data_root, data_prefix='val',
                  with_label=True, pipeline=test_pipeline))

@@ -35,6 +35,7 @@ train_pipeline = [
 train_dataloader = dict(
     batch_size=batch_size,
     num_workers=0,
+    persistent_workers=False,  # mmpretrain train.py defaults to True
     drop_last=True,
     # Augmentations seeded by (seed, epoch, index); resumes mid-epoch.
     sampler=dict(type='slimmm.ReproducibleSampler', shuffle=True),

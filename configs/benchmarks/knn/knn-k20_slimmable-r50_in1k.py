@@ -8,4 +8,13 @@ _base_ = [
     '../../_base_/datasets/imagenet_linear-probe.py',
     '../../_base_/probe_runtime.py',
 ]
-knn = dict(k=20, temperature=0.07, calibration_batches=10)
+# The training split is the labelled bank (read with the test transforms;
+# universally slimmable nets calibrate BN on it first), the test split the
+# queries. mmengine sees a test-only config, so mmpretrain's tools/test.py
+# runs it too (evaluating the untrained linear heads).
+knn = dict(k=20, temperature=0.07, calibration_batches=10,
+           bank_dataloader={{_base_.train_dataloader}})
+train_dataloader = None
+val_dataloader = None
+val_evaluator = None
+test_cfg = dict()

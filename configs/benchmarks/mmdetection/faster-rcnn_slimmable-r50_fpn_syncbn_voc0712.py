@@ -8,8 +8,9 @@ _base_ = [
     './_base_/slimmable-r50_syncbn-backbone.py',
 ]
 model = dict(
+    type='slimmm.FasterRCNN',  # FPN in_channels=None: from the backbone
     backbone={{_base_.slimmable_backbone}},
-    neck=dict(in_channels='from_backbone', norm_cfg={{_base_.norm_cfg}}),
+    neck=dict(in_channels=None, norm_cfg={{_base_.norm_cfg}}),
     roi_head=dict(
         bbox_head=dict(type='Shared4Conv1FCBBoxHead',
                        norm_cfg={{_base_.norm_cfg}})))

@@ -26,10 +26,9 @@ def backward_order(subnets: Sequence[SubNet]) -> List[int]:
 
     Memory: the gradient buffers exist from the first backward on, so every
     later sub-network builds its activations next to them; the largest
-    network's activations are built before they exist. At batch 32 / 64 px
-    this gives 1.27 x the full-width-only peak instead of 1.42 x with the
-    largest last (``tools/analysis_tools/benchmark_pretrain.py``). Under DDP
-    the last backward is the synchronised one; with
+    network's activations are built before they exist, which lowers the
+    peak (``tools/analysis_tools/benchmark_pretrain.py`` measures it).
+    Under DDP the last backward is the synchronised one; with
     ``find_unused_parameters=True`` the parameters it does not use (deeper
     blocks, other widths' BN members) still contribute the gradients
     accumulated under ``no_sync`` (tested against a single-process

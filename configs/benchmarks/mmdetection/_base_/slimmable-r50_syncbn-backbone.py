@@ -3,7 +3,8 @@
 # detector base; the detector config writes
 #   model = dict(backbone={{_base_.slimmable_backbone}}, ...)
 # The width is `model.backbone.width` (--cfg-options model.backbone.width=0.5);
-# FPN in_channels='from_backbone' follow it (slimmm.apis.derive_from_width).
+# the detector (slimmm.MaskRCNN / slimmm.FasterRCNN) derives the FPN's
+# in_channels from it at build time.
 custom_imports = dict(imports=['slimmm'], allow_failed_imports=False)
 
 # The slimmable pretrained checkpoint (whole model, backbone under
