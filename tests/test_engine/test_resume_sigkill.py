@@ -59,17 +59,15 @@ RUNS = {
                        'slimclr-mocov2_slimmable-r18_1xb32-tiny.py', MOCO),
     'slimclr-mocov3': ('configs/slimclr/'
                        'slimclr-mocov3_slimmable-r18_1xb32-tiny.py',
-                       PRETRAIN + ['model.predictor.hid_channels=32',
-                           # random depths too (sandwich of depths)
-                           'model.backbone.stage_blocks=(2,2,2,2)',
-                           'model.sampler.depths=[[1,1,1,1],[2,2,2,2]]']),
+                       PRETRAIN + ['model.predictor.hid_channels=32']),
     'us3l': ('configs/us3l/us3l_us-r18_1xb32-tiny.py',
              PRETRAIN + ['model.distill_head.hid_channels=32']),
     'dspnet': ('configs/dspnet/dspnet_slimmable-r18_1xb32-tiny.py',
-               PRETRAIN + ['model.predictor.hid_channels=32',
-                           # random depths too (sandwich of depths)
-                           'model.backbone.stage_blocks=(2,2,2,2)',
-                           'model.sampler.depths=[[1,1,1,1],[2,2,2,2]]']),
+               PRETRAIN + [
+                   'model.predictor.hid_channels=32',
+                   # two depths, so that random depths are drawn too
+                   'model.backbone.stage_blocks=(2,2,2,2)',
+                   'model.sampler.depths=[[1,1,1,1],[2,2,2,2]]']),
     'linear-probe': (
         'configs/benchmarks/linear_probe/'
         'slimclr-mocov2_switchable-linear_slimmable-r18_tiny.py',
