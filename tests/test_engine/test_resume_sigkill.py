@@ -84,7 +84,10 @@ RUNS = {
             # 8 + 8 of the VOC 2007 + 2012 trainval images, batch 4.
             'train_dataloader.dataset.datasets.0.indices=8',
             'train_dataloader.dataset.datasets.1.indices=8',
-            'train_dataloader.batch_size=4']),
+            'train_dataloader.batch_size=4',
+            # 48 px instead of 96 (Resize is the third transform)
+            'train_dataloader.dataset.datasets.0.pipeline.2.scale=(48,48)',
+            'train_dataloader.dataset.datasets.1.pipeline.2.scale=(48,48)']),
 }
 
 
