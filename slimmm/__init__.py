@@ -1,11 +1,9 @@
 """slimmm: slimmable self-supervised pretraining and per-width transfer on
 the OpenMMLab stack."""
-from .utils.compat import patch_mmcv_adjust_hue
 from .utils.safe_load import allow_mmengine_checkpoint_types
 from .version import __version__
 
 allow_mmengine_checkpoint_types()
-patch_mmcv_adjust_hue()
 
 from . import engine, models  # noqa: E402,F401  (registers the modules)
 

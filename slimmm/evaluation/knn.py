@@ -38,7 +38,9 @@ def knn_classify(bank_feats: torch.Tensor, bank_labels: torch.Tensor,
         raise ValueError(f'{bank_feats.size(0)} bank features but '
                          f'{bank_labels.numel()} labels.')
     bank = F.normalize(bank_feats.float(), dim=1)
-    labels = bank_labels.long().view(-1)
+    # Votes are counted where the features are (labels may come from
+    # data samples on another device).
+    labels = bank_labels.long().view(-1).to(bank.device)
     k = min(int(k), bank.size(0))
     out = []
     for start in range(0, query_feats.size(0), chunk_size):
@@ -47,7 +49,8 @@ def knn_classify(bank_feats: torch.Tensor, bank_labels: torch.Tensor,
         sims, index = (query @ bank.t()).topk(k, dim=1)
         weights = torch.ones_like(sims) if temperature is None else \
             (sims / temperature).exp()
-        scores = torch.zeros(query.size(0), num_classes)
+        scores = torch.zeros(query.size(0), num_classes,
+                             device=query.device)
         out.append(scores.scatter_add_(1, labels[index], weights))
     return torch.cat(out)
 
@@ -60,7 +63,8 @@ def extract_features(model, loader: Iterable,
     for batch in loader:
         data = model.data_preprocessor(batch, False)
         feats.append(model.extract_feat(data['inputs'], width).cpu())
-        labels.append(torch.cat([s.gt_label for s in data['data_samples']]))
+        labels.append(
+            torch.cat([s.gt_label for s in data['data_samples']]).cpu())
     return torch.cat(feats), torch.cat(labels)
 
 

@@ -13,11 +13,10 @@ import pytest
 import torch
 import torch.multiprocessing as mp
 from mmengine.optim import OptimWrapper
+from test_slimclr_runner import REPO, read_scalars
 
 from slimmm.engine import SubnetDistributedDataParallel
 from slimmm.models.algorithms import DSPNet, backward_order
-
-from test_slimclr_runner import REPO, read_scalars
 
 # the algorithm tests' builders and gradient checks (also in the workers,
 # which import this module)
@@ -58,13 +57,18 @@ def reference_step(model, optimizer, iteration):
     (as on its rank), DDP's mean of the two halves' gradients, one step."""
     model.set_progress(iteration, MAX_ITERS)
     subnets = model.sample_subnets()
-    model.update_target()
+    # the momentum encoder updated once, as on each rank
+    momentum_encoder = model.momentum_encoder
+    momentum_encoder.update_parameters(
+        torch.nn.Sequential(model.backbone, model.neck))
     halves = []
     for rank in range(2):
         views = model.data_preprocessor(
             dict(inputs=batch(iteration, rank), data_samples=None),
             True)['inputs']
-        targets = model.target_projections(views)
+        with torch.no_grad():
+            targets = (momentum_encoder(views[0])[0],
+                       momentum_encoder(views[1])[0])
         optimizer.zero_grad()
         for index in backward_order(subnets):
             model.subnet_loss(subnets[index], views, targets).backward()
@@ -121,7 +125,7 @@ def _ddp_worker(rank, port, result):
             out['loss'].append(float(log_vars['loss']))
         out.update(
             grads=grads, inner_count=optim_wrapper.inner_count,
-            target_steps=int(model.target_net.steps),
+            target_steps=int(model.momentum_encoder.steps),
             params={n: p.detach().clone()
                     for n, p in model.named_parameters()})
         if rank == 0:  # the single-process reference, same numerics
@@ -140,7 +144,9 @@ def _ddp_worker(rank, port, result):
 def test_two_ranks_equal_one_averaged_step(free_port):
     manager = mp.Manager()
     result = manager.dict()
-    mp.spawn(_ddp_worker, args=(free_port, result), nprocs=2, join=True)
+    # fork: the ranks start in ~1 s instead of re-importing the stack
+    mp.start_processes(_ddp_worker, args=(free_port, result), nprocs=2,
+                       join=True, start_method='fork')
     rank0, rank1 = result[0], result[1]
     # Same sub-networks on both ranks (and as the reference), full
     # sandwich: largest, two random, smallest.
@@ -172,7 +178,15 @@ def test_two_ranks_equal_one_averaged_step(free_port):
         assert torch.equal(value, rank1['params'][name]), name
 
 
-def test_wrapper_rejects_models_without_train_subnets():
+def test_wrapper_is_in_slimmms_scope_and_rejects_other_models():
+    from mmengine.registry import MODEL_WRAPPERS as ROOT
+
+    from slimmm.registry import MODEL_WRAPPERS
+    assert ROOT.get('slimmm.SubnetDistributedDataParallel') is \
+        SubnetDistributedDataParallel
+    assert MODEL_WRAPPERS.get('SubnetDistributedDataParallel') is \
+        SubnetDistributedDataParallel
+    assert 'SubnetDistributedDataParallel' not in ROOT.module_dict
     with pytest.raises(TypeError, match='Linear'):
         SubnetDistributedDataParallel(torch.nn.Linear(2, 2))
 
@@ -187,7 +201,7 @@ def test_cpu_fallback_keeps_the_configs_wrapper(monkeypatch):
                       '-tiny.py')
     for config in (TINY, mocov3):
         wrapper = load_config(config).model_wrapper_cfg
-        assert wrapper == dict(type='SubnetDistributedDataParallel',
+        assert wrapper == dict(type='slimmm.SubnetDistributedDataParallel',
                                broadcast_buffers=False,
                                find_unused_parameters=True), config
     # mmengine's default wrapper becomes the CPU one, keeping the runtime's
@@ -235,12 +249,12 @@ def test_dist_train_two_cpu_processes(tiny_imagenet, tmp_path, free_port):
 
 def _mocov3_worker(rank, port, result):
     """SlimCLR-MoCov3 on two ranks: SubnetDistributedDataParallel (one
-    backward per width) against mmengine's DDP running the one-graph loss,
-    from the same state and batch."""
+    backward per width) against the one-graph loss() on each rank with the
+    gradients averaged over the ranks (what DDP computes), from the same
+    state and batch."""
     import copy
 
     import torch.distributed as dist
-    from mmengine.model import MMDistributedDataParallel
     from grad_checks import grads_of
     from test_slimclr import build_mocov3, views
     dist.init_process_group('gloo', init_method=f'tcp://127.0.0.1:{port}',
@@ -249,24 +263,24 @@ def _mocov3_worker(rank, port, result):
         model = build_mocov3()
         model.set_progress(7, 10)  # after slow start: all four widths
         reference = copy.deepcopy(model)
-        wrappers = [
-            SubnetDistributedDataParallel(model, broadcast_buffers=False),
-            MMDistributedDataParallel(reference, broadcast_buffers=False,
-                                      find_unused_parameters=True)
-        ]
-        out = []
-        for wrapper, net in zip(wrappers, (model, reference)):
-            grads = {}
-            optim_wrapper = OptimWrapper(
-                torch.optim.SGD(net.parameters(), lr=0.1))
-            optim_wrapper.optimizer.register_step_pre_hook(
-                lambda *args, net=net, grads=grads: grads.update(
-                    grads_of(net)))
-            log_vars = wrapper.train_step(
-                dict(inputs=views(seed=20 + rank), data_samples=None),
-                optim_wrapper)
-            out.append((grads, float(log_vars['loss'])))
-        result[rank] = out
+        data = dict(inputs=views(seed=20 + rank), data_samples=None)
+        grads = {}
+        optim_wrapper = OptimWrapper(
+            torch.optim.SGD(model.parameters(), lr=0.1))
+        optim_wrapper.optimizer.register_step_pre_hook(
+            lambda *args: grads.update(grads_of(model)))
+        ddp = SubnetDistributedDataParallel(model, broadcast_buffers=False)
+        log_vars = ddp.train_step(copy.deepcopy(data), optim_wrapper)
+
+        batch = reference.data_preprocessor(data, True)
+        loss = reference.loss(batch['inputs'])['loss']
+        loss.backward()
+        one_graph = grads_of(reference)
+        for grad in one_graph.values():
+            dist.all_reduce(grad)
+            grad /= 2
+        result[rank] = [(grads, float(log_vars['loss'])),
+                        (one_graph, float(loss))]
     finally:
         dist.destroy_process_group()
 
@@ -274,10 +288,12 @@ def _mocov3_worker(rank, port, result):
 def test_mocov3_per_width_backward_under_ddp(free_port):
     """The in-batch negatives come from both ranks, the per-width
     backwards accumulate under no_sync and all-reduce once: the averaged
-    gradients and the loss equal one-graph DDP's."""
+    gradients and the loss equal those of the one-graph loss."""
     manager = mp.Manager()
     result = manager.dict()
-    mp.spawn(_mocov3_worker, args=(free_port, result), nprocs=2, join=True)
+    # fork: the ranks start in ~1 s instead of re-importing the stack
+    mp.start_processes(_mocov3_worker, args=(free_port, result), nprocs=2,
+                       join=True, start_method='fork')
     for rank in range(2):
         (per_width, loss), (one_graph, ref_loss) = result[rank]
         assert loss == pytest.approx(ref_loss, rel=1e-5)

@@ -119,7 +119,7 @@ def test_mocov2_pinned_keys_and_meta(mocov2_converted):
                            'running_var'])
     assert torch.equal(out['neck.mlp.2.weight'],
                        src['module.encoder_q.fc.2.weight'])
-    assert not any(k.startswith(('target', 'queue')) for k in out)
+    assert not any(k.startswith(('momentum_encoder', 'queue')) for k in out)
     assert meta['source_format'] == 'slimclr-mocov2'
     assert meta['widths'] == list(DESC) and meta['epoch'] == 800
     dropped = {r.split(' ')[0] for r in conv.dropped}
@@ -249,9 +249,9 @@ def test_keep_momentum(tmp_path):
     conv, _ = convert_slimclr(write(tmp_path, 'k.pth', src),
                               keep_momentum=True)
     out = conv.state_dict
-    assert torch.equal(out['target.module.0.layer1.0.conv1.weight'],
+    assert torch.equal(out['momentum_encoder.module.0.layer1.0.conv1.weight'],
                        src['module.encoder_k.features.0.conv1.weight'])
-    assert torch.equal(out['target.module.1.mlp.0.bias'],
+    assert torch.equal(out['momentum_encoder.module.1.mlp.0.bias'],
                        src['module.encoder_k.fc.0.bias'])
     assert torch.equal(out['queue'], src['module.queue'])
 

@@ -16,7 +16,7 @@ training step (``model.train_step`` with a real SGD optimizer wrapper):
 FLOPs-proportional limit: the FLOPs of one sampled step over those of one
 full-only step, both counted by torch's ``FlopCounterMode`` over the whole
 ``train_step``: forward and backward of every convolution and matrix
-product (online sub-networks, the momentum / target network, projectors,
+product (online sub-networks, the momentum encoder, projectors,
 and the contrastive logits against the queue or the batch). Roughly::
 
     limit ~ (3 * sum_s F_s + F_target) / (3 * F_full + F_target)
@@ -104,10 +104,10 @@ def build(name: str, depth: int, cfg_options: Dict = None) -> nn.Module:
     """The algorithm's ImageNet model with a ResNet of ``depth`` (DSPNet
     keeps its ResNet-34 family, whose smallest member is a ResNet-18),
     ``cfg_options`` merged last (``--cfg-options``)."""
-    import slimmm  # noqa: F401  (registries)
     from mmengine.logging import MessageHub
     from mmengine.registry import MODELS, init_default_scope
 
+    import slimmm  # noqa: F401  (registries)
     from slimmm.apis import load_config
     init_default_scope('mmpretrain')
     # CosineEMA reads the run length from the message hub.
@@ -173,7 +173,7 @@ class PlainSubnets:
     The copies are built once for the sub-networks both phases sample
     (the samplers are seeded by the iteration, so the same ones come back)
     and swapped in by :meth:`active` for the online network only; the
-    momentum / target network and the losses are untouched.
+    momentum encoder and the losses are untouched.
     """
 
     def __init__(self, model: nn.Module):

@@ -8,7 +8,7 @@ view_common = [
     dict(type='RandomResizedCrop', scale=crop_size,
          crop_ratio_range=(0.08, 1.), backend='pillow'),
     dict(type='RandomApply', prob=0.8, transforms=[
-        dict(type='ColorJitter', brightness=0.4, contrast=0.4,
+        dict(type='slimmm.ColorJitter', brightness=0.4, contrast=0.4,
              saturation=0.2, hue=0.1)]),
     dict(type='RandomGrayscale', prob=0.2, keep_channels=True,
          channel_weights=(0.114, 0.587, 0.2989)),

@@ -9,7 +9,7 @@ depths = [[2, 2, 2, 2], [2, 3, 4, 3], [3, 4, 6, 3]]  # shallowest first
 max_channels = family_channels[0]
 model = dict(
     type='slimmm.DSPNet',
-    base_momentum=0.004,  # tau_base = 0.996
+    momentum=0.004,  # 1 - tau_base, tau_base = 0.996
     end_momentum=0.0,  # tau -> 1.0 (cosine)
     sampler=dict(schedule='sandwich', num_subnets=4, warmup=0.0,
                  depths=depths),

@@ -9,14 +9,15 @@
   what an uninterrupted one would;
 * :meth:`subnet`: run the online network at one sub-network, restored to
   the full network afterwards;
-* the momentum (target) network: an EMA copy of backbone + neck that
-  always runs at full width;
+* the momentum encoder (SlimCLR's momentum network, US3L's momentum
+  encoder, DSPNet's target network; the attribute ``momentum_encoder`` in
+  every algorithm): an EMA copy of backbone + neck that always runs at
+  full width;
 * logging of the sampled widths and of each width's loss terms.
 """
 import copy
-from contextlib import contextmanager, nullcontext
-from typing import (ContextManager, Dict, Iterator, List, Optional, Sequence,
-                    Union)
+from contextlib import contextmanager
+from typing import Dict, Iterator, List, Optional, Sequence, Union
 
 import torch
 import torch.nn as nn
@@ -129,11 +130,6 @@ class BaseSlimmableSelfSupervisor(BaseSelfSupervisor):
         init_cfg (dict, optional): mmengine init config.
     """
 
-    # True where every sub-network of an iteration runs the same inputs
-    # through the backbone, so their stems can share one computation per
-    # input (:meth:`shared_stem`).
-    shares_stem = False
-
     def __init__(self,
                  backbone: dict,
                  neck: Optional[dict] = None,
@@ -171,8 +167,9 @@ class BaseSlimmableSelfSupervisor(BaseSelfSupervisor):
                                modules: Optional[Sequence[nn.Module]] = None
                                ) -> ExponentialMovingAverage:
         """EMA copy of ``modules`` (default backbone + neck): ``xi <- m xi +
-        (1 - m) theta`` with mmengine's convention ``momentum = 1 - m``;
-        cosine-annealed to ``end_momentum`` when given (BYOL / DSPNet).
+        (1 - m) theta`` with mmengine's convention ``momentum = 1 - m``
+        (the ``momentum`` argument of every algorithm);
+        cosine-annealed to ``end_momentum`` when given (MoCov3, DSPNet).
 
         The copy is taken at full width and never switched, so the target
         always runs the full network (its BN members of other widths stay
@@ -228,21 +225,6 @@ class BaseSlimmableSelfSupervisor(BaseSelfSupervisor):
                 f'{type(self).__name__} needs two views per image, got {got}. '
                 'Use a two-view pipeline such as '
                 'dict(type="MultiView", num_views=2, transforms=[...]).')
-
-    def shared_stem(self, subnets: Sequence[SubNet],
-                    uses: Optional[int] = None) -> ContextManager[None]:
-        """The backbone's ``shared_stem(uses)`` for the sub-networks
-        ``subnets`` when the algorithm ``shares_stem`` and there are several
-        of them (the widths of the block read their stem from one
-        full-width computation per input, see
-        :meth:`SlimmableResNet.shared_stem`); a no-op otherwise and for
-        backbones without one. ``uses=None``: one backward over all
-        widths; an int: that many sub-networks per input, each
-        backpropagated in turn."""
-        shared = getattr(self.backbone, 'shared_stem', None)
-        if not self.shares_stem or shared is None or len(subnets) < 2:
-            return nullcontext()
-        return shared(uses)
 
     @contextmanager
     def subnet(self, subnet: SubNet, *modules: nn.Module) -> Iterator[None]:

@@ -73,8 +73,9 @@ class WidthSampler:
                 raise ValueError(f'Unknown picks {sorted(unknown)}; use '
                                  f'{PICKS}.')
             if not previous <= phase['until'] <= 1.0:
+                bounds = [p['until'] for p in phases]
                 raise ValueError('Phases must be ordered with `until` in '
-                                 f'[0, 1]; got {[p["until"] for p in phases]}.')
+                                 f'[0, 1]; got {bounds}.')
             previous = phase['until']
         if phases[-1]['until'] != 1.0:
             raise ValueError('The last phase must end at until=1.0.')

@@ -18,7 +18,7 @@ The same class, configured differently, gives the baselines:
 slimmable SSL (Eq. 2); ``subnet_terms='distill'`` is S-Net + inplace
 distillation; a backbone built static at one width is single-width MoCov2.
 """
-from typing import Dict, List, Optional, Sequence, Union
+from typing import Dict, List, Optional, Union
 
 import torch
 import torch.nn as nn
@@ -26,95 +26,10 @@ import torch.nn.functional as F
 from mmengine.dist import all_gather, broadcast, get_rank, get_world_size
 
 from ...registry import MODELS
-from ..losses import (contrastive_logits, info_nce, online_distillation,
-                      slimclr_loss_weights, slimclr_summand)
+from ..losses import (check_slimclr_objective, contrastive_logits, info_nce,
+                      online_distillation, slimclr_loss_weights,
+                      slimclr_total_loss)
 from .base import BaseSlimmableSelfSupervisor
-
-SUBNET_TERMS = ('both', 'infonce', 'distill')
-
-
-def unit_weights(widths: Sequence[float]) -> Dict[float, float]:
-    """All weights 1 (Eq. 2, no reweighting)."""
-    return {float(w): 1.0 for w in widths}
-
-
-def loss_weights(widths: Sequence[float],
-                 manner: Optional[int]) -> Dict[float, float]:
-    """Eq. 6 / section 4.4 manner ``manner`` over the sampled widths, or
-    unit weights for ``None``."""
-    return (unit_weights(widths) if manner is None else
-            slimclr_loss_weights(widths, manner))
-
-
-def subnet_term(width: float, full: float, base: torch.Tensor,
-                distill: Optional[torch.Tensor], subnet_terms: str,
-                weights: Dict[float, float]) -> torch.Tensor:
-    """Width ``width``'s summand of :func:`subnet_losses` (the objectives
-    are sums over the widths), for one backward per sub-network."""
-    if subnet_terms == 'distill' and width != full:
-        return weights[width] * distill
-    return slimclr_summand(width == full, base,
-                           distill if subnet_terms == 'both' else None,
-                           weights[width])
-
-
-def subnet_losses(base: Dict[float, torch.Tensor],
-                  distill: Dict[float, torch.Tensor], subnet_terms: str,
-                  manner: Optional[int]) -> torch.Tensor:
-    """Eq. 7 (``'both'``), Eq. 2 (``'infonce'``), or inplace distillation
-    (``'distill'``: sub-networks learn from the full network only)."""
-    weights = loss_weights(list(base), manner)
-    full = max(base)
-    return sum(subnet_term(width, full, value, distill.get(width),
-                           subnet_terms, weights)
-               for width, value in base.items())
-
-
-def check_slimclr_options(subnet_terms: str,
-                          loss_weight_manner: Optional[int]) -> None:
-    """Refuse unknown objective options before anything is built."""
-    if subnet_terms not in SUBNET_TERMS:
-        raise ValueError(f'subnet_terms must be one of {SUBNET_TERMS}, '
-                         f'got {subnet_terms!r}.')
-    if loss_weight_manner is not None:
-        slimclr_loss_weights([1.0], loss_weight_manner)  # validates
-
-
-def distillation_term(student: List[torch.Tensor],
-                      teacher: List[torch.Tensor],
-                      distill_temperature: float) -> torch.Tensor:
-    """Eq. 4-5 of one sub-network, summed over its query/key pairings
-    (MoCov2: one; MoCov3: both symmetrised ones)."""
-    return sum(online_distillation(s, t, distill_temperature)
-               for s, t in zip(student, teacher))
-
-
-def slimclr_objective(logits: Dict, base: Dict, subnet_terms: str,
-                      manner: Optional[int], distill_temperature: float):
-    """Eq. 4-7 over the sampled sub-networks, shared by SlimCLR-MoCov2/v3.
-
-    Args:
-        logits (dict): Per sub-network (sampling order, the full network
-            first: the teacher), a list of logits, one per query/key
-            pairing (MoCov2: one; MoCov3: both symmetrised pairings).
-        base (dict): Per sub-network, its InfoNCE (Eq. 1).
-        subnet_terms (str): See :func:`subnet_losses`.
-        manner (int, optional): Loss reweighting manner (Eq. 6).
-        distill_temperature (float): ``tau2`` of Eq. 4.
-
-    Returns:
-        tuple: The total loss and the distillation term per sub-network.
-    """
-    subnets = list(logits)
-    teacher = logits[subnets[0]]
-    distill = {} if subnet_terms == 'infonce' else {
-        net: distillation_term(logits[net], teacher, distill_temperature)
-        for net in subnets[1:]
-    }
-    loss = subnet_losses({n.width: v for n, v in base.items()},
-                         {n.width: v for n, v in distill.items()},
-                         subnet_terms, manner)
-    return loss, distill
 
 
 @MODELS.register_module()
@@ -144,10 +59,6 @@ class SlimCLRMoCoV2(BaseSlimmableSelfSupervisor):
         init_cfg (dict, optional): mmengine init config.
     """
 
-    # Every width runs view 1: one normalised, max-pooled stem map for all
-    # of them (SlimmableResNet.shared_stem).
-    shares_stem = True
-
     def __init__(self,
                  backbone: dict,
                  neck: dict,
@@ -163,7 +74,7 @@ class SlimCLRMoCoV2(BaseSlimmableSelfSupervisor):
                  shuffle_bn: bool = True,
                  data_preprocessor: Optional[Union[dict, nn.Module]] = None,
                  init_cfg: Optional[dict] = None):
-        check_slimclr_options(subnet_terms, loss_weight_manner)
+        check_slimclr_objective(subnet_terms, loss_weight_manner)
         super().__init__(
             backbone=backbone, neck=neck, sampler=sampler,
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
@@ -172,7 +83,7 @@ class SlimCLRMoCoV2(BaseSlimmableSelfSupervisor):
         self.loss_weight_manner = loss_weight_manner
         self.subnet_terms = subnet_terms
         self.shuffle_bn = shuffle_bn
-        self.target = self.build_momentum_encoder(momentum)
+        self.momentum_encoder = self.build_momentum_encoder(momentum)
         self.queue_len = queue_len
         self.register_buffer('queue',
                              F.normalize(torch.randn(feat_dim, queue_len),
@@ -227,36 +138,53 @@ class SlimCLRMoCoV2(BaseSlimmableSelfSupervisor):
     @torch.no_grad()
     def momentum_keys(self, view: torch.Tensor) -> torch.Tensor:
         """``z_xi_w1`` of view 2, normalised (momentum update first)."""
-        self.target.update_parameters(
+        self.momentum_encoder.update_parameters(
             nn.Sequential(self.backbone, self.neck))
         if self.shuffle_bn:
             view, inverse = self.shuffle_across_ranks(view)
-        keys = F.normalize(self.target(view)[0], dim=1)
+        keys = F.normalize(self.momentum_encoder(view)[0], dim=1)
         if self.shuffle_bn:
             keys = self.unshuffle_across_ranks(keys, inverse)
         return keys
 
     def loss(self, inputs: List[torch.Tensor], data_samples=None,
              **kwargs) -> Dict[str, torch.Tensor]:
-        """Eq. 7 over this iteration's sub-networks."""
+        """Eq. 7 over this iteration's widths (SlimCLR section 3).
+
+        Args:
+            inputs (List[Tensor]): The two views ``x1`` (queries, through
+                every sampled width) and ``x2`` (keys, momentum encoder).
+            data_samples: Unused.
+
+        Returns:
+            dict: ``loss`` (Eq. 7) and logged-only per-width terms.
+        """
         self.check_two_views(inputs)
         view_q, view_k = inputs[0], inputs[1]
         self.check_batch(view_q.shape[0])
-        subnets = self.sample_subnets()
-        keys = self.momentum_keys(view_k)
+        subnets = self.sample_subnets()  # w_1 (the full width) first
+        keys = self.momentum_keys(view_k)  # z_xi_w1 of x2
         queue = self.queue.clone().detach()
 
         logits, base = {}, {}
-        with self.shared_stem(subnets):
-            for net in subnets:
-                with self.subnet(net):
-                    query = self.neck(self.backbone(view_q))[0]
-                logits[net] = [contrastive_logits(query, keys, queue)]
-                base[net] = info_nce(logits[net][0], self.temperature)
-        loss, distill = slimclr_objective(
-            logits, base, self.subnet_terms, self.loss_weight_manner,
-            self.distill_temperature)
+        for net in subnets:
+            with self.subnet(net):
+                query = self.neck(self.backbone(view_q))[0]
+            logits[net] = contrastive_logits(query, keys, queue)
+            base[net] = info_nce(logits[net], self.temperature)  # Eq. 1
+        full = subnets[0]
+        distill = {} if self.subnet_terms == 'infonce' else {
+            # Eq. 4-5: p_w1 of the full width is the fixed target.
+            net: online_distillation(logits[net], logits[full],
+                                     self.distill_temperature)
+            for net in subnets[1:]
+        }
+        weights = slimclr_loss_weights(  # Eq. 6
+            [net.width for net in subnets], self.loss_weight_manner)
+        loss = slimclr_total_loss(  # Eq. 7
+            {net.width: value for net, value in base.items()},
+            {net.width: value for net, value in distill.items()}, weights,
+            self.subnet_terms)
         self.enqueue(keys)
-        losses = dict(loss=loss)
-        return self.log_subnets(losses, subnets,
+        return self.log_subnets(dict(loss=loss), subnets,
                                 dict(infonce=base, distill=distill))

@@ -1,26 +1,22 @@
 """SlimCLR-MoCov3.
 
 Zhao et al., "Slimmable Networks for Contrastive Self-supervised Learning",
-arXiv:2209.15525, section 3.1 and 4.1 (SlimCLR-MoCov3 recipe).
+arXiv:2209.15525, section 3 and 4.1 (SlimCLR-MoCov3 recipe).
 
-Like SlimCLR-MoCov2 but with MoCov3's design: a slimmable projector
-(``neck``) *and* predictor whose hidden layers are slimmed with the width
-(one BN per width), in-batch negatives (the keys of the whole global batch,
-gathered across ranks), both views through every sampled width and the loss
-symmetrised (``q1 <-> k2`` plus ``q2 <-> k1``). ``tau1 = tau2 = 1.0``;
-InfoNCE per width (Eq. 1), online distillation (Eq. 4-5), reweighting
-(Eq. 6) and the total of Eq. 7 are shared with SlimCLR-MoCov2. The
-momentum coefficient follows MoCov3's cosine schedule to 1. The recipe's
-LARS optimizer and the learning rate raised to 3.2 after ``S`` epochs live
-in the config (param schedulers).
+SlimCLR's objective (Eq. 1, 4-7, the functions of
+:mod:`slimmm.models.losses.slimclr`) with MoCov3's design: a slimmable
+projector (``neck``) and predictor whose hidden layers are slimmed with the
+width (one BN per width), in-batch negatives (the keys of the whole global
+batch, gathered across ranks), both views through every sampled width and
+each term symmetrised (``q1 <-> k2`` plus ``q2 <-> k1``); ``tau1 = tau2 =
+1.0``; the momentum coefficient follows MoCov3's cosine schedule to 1. The
+recipe's LARS optimizer and the learning rate raised to 3.2 after ``S``
+epochs live in the config (param schedulers).
 
-``train_step`` backpropagates each width as soon as its term is computed
-(:class:`SubnetBackwardMixin`; the full width first, whose detached logits
-are the distillation targets of the others): the gradients of Eq. 7 with
-one width's activations alive at a time instead of all of them. Every
-width runs both views, so each view's stem is normalised and max-pooled
-once for all widths (``shares_stem``, :meth:`SlimmableResNet.shared_stem`),
-and backpropagated once, in the last width's backward.
+Training backpropagates each width's summand of Eq. 7 as soon as it is
+computed (:class:`SubnetBackwardMixin`; the full width first, whose
+detached logits are the distillation targets of the others): the gradients
+of Eq. 7 with one width's activations alive at a time.
 """
 from typing import Dict, List, Optional, Union
 
@@ -29,18 +25,18 @@ import torch.nn as nn
 from mmengine.dist import all_gather, get_rank
 
 from ...registry import MODELS
-from ..losses import contrastive_logits, info_nce
+from ..losses import (check_slimclr_objective, contrastive_logits, info_nce,
+                      online_distillation, slimclr_loss_weights, slimclr_term)
 from .base import BaseSlimmableSelfSupervisor, fill_slimmable_cfg
 from .sampling import SubNet
-from .slimclr_mocov2 import (check_slimclr_options, distillation_term,
-                             loss_weights, slimclr_objective, subnet_term)
 from .subnet_backward import SubnetBackwardMixin
 
 
 class SlimCLRTargets:
-    """One iteration's state for the per-width backward: the keys, the
-    weights of the sampled widths, the full width's detached logits once it
-    has run (the teacher of Eq. 4-5), and the logged terms.
+    """One iteration's targets: the momentum keys of both views, this
+    rank's first positive in the gathered keys, the weights of Eq. 6, the
+    full width's detached logits once it has run (the teacher of Eq. 4-5)
+    and the logged terms.
 
     A plain object on purpose: a DDP wrapper copies the dicts and lists it
     is given on the way to its forward, not an object's attributes.
@@ -80,10 +76,6 @@ class SlimCLRMoCoV3(SubnetBackwardMixin, BaseSlimmableSelfSupervisor):
         init_cfg (dict, optional): mmengine init config.
     """
 
-    # Every width runs both views: their stems share one normalised,
-    # max-pooled map per view (SlimmableResNet.shared_stem).
-    shares_stem = True
-
     def __init__(self,
                  backbone: dict,
                  neck: dict,
@@ -98,7 +90,7 @@ class SlimCLRMoCoV3(SubnetBackwardMixin, BaseSlimmableSelfSupervisor):
                                                 slow_start=0.5),
                  data_preprocessor: Optional[Union[dict, nn.Module]] = None,
                  init_cfg: Optional[dict] = None):
-        check_slimclr_options(subnet_terms, loss_weight_manner)
+        check_slimclr_objective(subnet_terms, loss_weight_manner)
         super().__init__(
             backbone=backbone, neck=neck, sampler=sampler,
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
@@ -118,88 +110,79 @@ class SlimCLRMoCoV3(SubnetBackwardMixin, BaseSlimmableSelfSupervisor):
         self.distill_temperature = distill_temperature
         self.loss_weight_manner = loss_weight_manner
         self.subnet_terms = subnet_terms
-        self.target = self.build_momentum_encoder(momentum, end_momentum)
+        self.momentum_encoder = self.build_momentum_encoder(
+            momentum, end_momentum)
 
     def slimmable_modules(self) -> List[nn.Module]:
         return [self.backbone, self.neck, self.predictor]
 
-    def _keys(self, views: List[torch.Tensor]) -> List[torch.Tensor]:
-        """The momentum update, then the keys of both views."""
-        with torch.no_grad():
-            self.target.update_parameters(
-                nn.Sequential(self.backbone, self.neck))
-            # Keys of every rank are the negatives; this rank's positives
-            # start at rank * N.
-            return [torch.cat(all_gather(self.target(v)[0].contiguous()))
-                    for v in views]
-
-    def _logits(self, net: SubNet, views: List[torch.Tensor],
-                keys: List[torch.Tensor]) -> List[torch.Tensor]:
-        with self.subnet(net):
-            queries = [self.predictor(self.neck(self.backbone(v)))[0]
-                       for v in views]
-        # q1 against k2 and q2 against k1 (MoCov3 symmetrisation).
-        return [contrastive_logits(queries[0], keys[1]),
-                contrastive_logits(queries[1], keys[0])]
-
-    def _infonce(self, logits: List[torch.Tensor],
-                 offset: int) -> torch.Tensor:
-        """Eq. 1 with in-batch negatives, summed over both pairings."""
-        return sum(info_nce(x, self.temperature, True, offset)
-                   for x in logits)
-
     def loss(self, inputs: List[torch.Tensor], data_samples=None,
              **kwargs) -> Dict[str, torch.Tensor]:
-        """Symmetrised Eq. 7 with in-batch negatives, in one graph."""
+        """Eq. 7 over this iteration's widths, in one graph: the sum of
+        :meth:`subnet_loss` (what :meth:`train_step` backpropagates one
+        width at a time).
+
+        Args:
+            inputs (List[Tensor]): The two views.
+            data_samples: Unused.
+
+        Returns:
+            dict: ``loss`` (Eq. 7) and logged-only per-width terms.
+        """
         self.check_two_views(inputs)
-        views = inputs[:2]
-        subnets = self.sample_subnets()
-        keys = self._keys(views)
-        offset = get_rank() * views[0].shape[0]
+        subnets = self.sample_subnets()  # w_1 (the full width) first
+        targets = self.subnet_targets(inputs, subnets)
+        terms = [self.subnet_loss(net, inputs, targets) for net in subnets]
+        return self.subnet_log(subnets, terms, targets)
 
-        logits, base = {}, {}
-        with self.shared_stem(subnets):
-            for net in subnets:
-                logits[net] = self._logits(net, views, keys)
-                base[net] = self._infonce(logits[net], offset)
-        loss, distill = slimclr_objective(
-            logits, base, self.subnet_terms, self.loss_weight_manner,
-            self.distill_temperature)
-        return self.log_subnets(dict(loss=loss), subnets,
-                                dict(infonce=base, distill=distill))
-
-    # ---- one backward per width (SubnetBackwardMixin) -------------------
     def subnet_targets(self, views: List[torch.Tensor],
                        subnets: List[SubNet]) -> SlimCLRTargets:
+        """The momentum update, the keys ``k1, k2`` of both views from
+        every rank (the in-batch negatives) and the weights of Eq. 6."""
         self.check_two_views(views)
-        views = views[:2]
-        return SlimCLRTargets(
-            self._keys(views), get_rank() * views[0].shape[0],
-            loss_weights([net.width for net in subnets],
-                         self.loss_weight_manner))
+        with torch.no_grad():
+            self.momentum_encoder.update_parameters(
+                nn.Sequential(self.backbone, self.neck))
+            keys = [
+                torch.cat(all_gather(self.momentum_encoder(v)[0].contiguous()))
+                for v in views[:2]
+            ]
+        weights = slimclr_loss_weights([net.width for net in subnets],
+                                       self.loss_weight_manner)
+        # This rank's positives start at rank * N in the gathered keys.
+        return SlimCLRTargets(keys, get_rank() * views[0].shape[0], weights)
 
     def subnet_loss(self, subnet: SubNet, views: List[torch.Tensor],
                     targets: SlimCLRTargets) -> torch.Tensor:
-        """Width ``subnet``'s summand of :meth:`loss`."""
-        logits = self._logits(subnet, views[:2], targets.keys)
-        base = self._infonce(logits, targets.offset)
-        targets.base[subnet] = base.detach()
+        """Width ``w_i``'s summand of Eq. 7, symmetrised over the views."""
+        is_full = subnet.width == targets.full
+        if targets.teacher is None and not is_full:
+            raise RuntimeError(
+                'The full width must run first: its logits are the '
+                f'distillation targets (got width {subnet.width}).')
+        with self.subnet(subnet):
+            q1, q2 = (self.predictor(self.neck(self.backbone(v)))[0]
+                      for v in views[:2])
+        k1, k2 = targets.keys
+        logits = [contrastive_logits(q1, k2), contrastive_logits(q2, k1)]
+        base = sum(  # Eq. 1 with in-batch negatives, both pairings
+            info_nce(x, self.temperature, in_batch=True,
+                     offset=targets.offset) for x in logits)
         distill = None
-        if targets.teacher is None:
-            if subnet.width != targets.full:
-                raise RuntimeError(
-                    'The full width must run first: its logits are the '
-                    f'distillation targets (got width {subnet.width}).')
+        if is_full:
             targets.teacher = [x.detach() for x in logits]
         elif self.subnet_terms != 'infonce':
-            distill = distillation_term(logits, targets.teacher,
-                                        self.distill_temperature)
+            distill = sum(  # Eq. 4-5 against the full width, both pairings
+                online_distillation(x, teacher, self.distill_temperature)
+                for x, teacher in zip(logits, targets.teacher))
             targets.distill[subnet] = distill.detach()
-        return subnet_term(subnet.width, targets.full, base, distill,
-                           self.subnet_terms, targets.weights)
+        targets.base[subnet] = base.detach()
+        return slimclr_term(base, distill, targets.weights[subnet.width],
+                            is_full, self.subnet_terms)
 
     def subnet_log(self, subnets: List[SubNet], terms: List[torch.Tensor],
                    targets: SlimCLRTargets) -> Dict[str, torch.Tensor]:
+        """``loss`` (the sum of the terms: Eq. 7) and per-width terms."""
         return self.log_subnets(
             dict(loss=sum(terms)), subnets,
             dict(infonce=targets.base, distill=targets.distill))

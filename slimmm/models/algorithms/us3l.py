@@ -30,10 +30,6 @@ class US3L(BaseSlimmableSelfSupervisor):
       (Eq. 3 and Algorithm 1, line 15);
     * total ``L = L_Base + sum_s L_Distill(s)`` (Eq. 3).
 
-    The online widths share one stem per view
-    (:meth:`BaseSlimmableSelfSupervisor.shared_stem`): the same loss and
-    gradients as separate stems, at a fraction of the sub-networks' cost.
-
     Dynamic sampling (section 3.2.2) is the sampler schedule
     ``dynamic_sampling``: only the largest network for the first quarter,
     then largest + smallest + one random width with the smallest going
@@ -58,10 +54,6 @@ class US3L(BaseSlimmableSelfSupervisor):
         init_cfg (dict, optional): mmengine init config.
     """
 
-    # The online widths run the same views: one stem per view (sliced BN:
-    # the whole stem output; SlimmableResNet.shared_stem).
-    shares_stem = True
-
     def __init__(self,
                  backbone: dict,
                  neck: dict,
@@ -85,7 +77,7 @@ class US3L(BaseSlimmableSelfSupervisor):
         self.distill_head = distill_head if isinstance(
             distill_head, nn.Module) else MODELS.build(distill_head)
         self.temperature = temperature
-        self.target_net = self.build_momentum_encoder(momentum)
+        self.momentum_encoder = self.build_momentum_encoder(momentum)
 
     def project(self, image: torch.Tensor) -> torch.Tensor:
         """Online projection at the current width."""
@@ -105,24 +97,22 @@ class US3L(BaseSlimmableSelfSupervisor):
         """
         self.check_two_views(inputs)
         x1, x2 = inputs[0], inputs[1]
-        subnets = self.sample_subnets()
+        subnets = self.sample_subnets()  # the largest first
+        # Line 6: the labels z^t, from the momentum encoder (guideline 3).
         with torch.no_grad():
-            self.target_net.update_parameters(
+            self.momentum_encoder.update_parameters(
                 nn.Sequential(self.backbone, self.neck))
-            k1, k2 = self.target_net(x1)[0], self.target_net(x2)[0]
+            k1, k2 = self.momentum_encoder(x1)[0], self.momentum_encoder(x2)[0]
 
+        with self.subnet(subnets[0]):  # lines 4-5: L_Base, largest network
+            loss_base = base_loss(self.project(x1), self.project(x2), k1, k2,
+                                  self.temperature)
         distill = {}
-        # One backward over all widths, so the sub-networks can take
-        # their stems from the largest network's (exact with sliced BN).
-        with self.shared_stem(subnets):
-            with self.subnet(subnets[0]):
-                loss_base = base_loss(self.project(x1), self.project(x2),
-                                      k1, k2, self.temperature)
-            for net in subnets[1:]:
-                with self.subnet(net):
-                    s1 = self.distill_head(self.project(x1))[0]
-                    s2 = self.distill_head(self.project(x2))[0]
-                distill[net] = distill_loss(s1, s2, k1, k2)
+        for net in subnets[1:]:  # lines 13-15: L_Distill, sampled widths
+            with self.subnet(net):
+                s1 = self.distill_head(self.project(x1))[0]
+                s2 = self.distill_head(self.project(x2))[0]
+            distill[net] = distill_loss(s1, s2, k1, k2)
 
         losses = dict(loss_base=loss_base)
         if distill:

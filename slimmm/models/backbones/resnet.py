@@ -5,17 +5,13 @@ Module names equal mmpretrain's and mmdet's ``ResNet`` (``conv1``, ``bn1``,
 loads into the stock ResNet with ``stem_channels = base_channels =
 int(64 * w)``.
 """
-from contextlib import contextmanager
-from typing import Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
 
 from ...registry import MODELS
-from ..ops import (ChannelSpec, SharedForwardCache, SlicedBatchNorm2d,
-                   SlimmableConv2d, SwitchableBatchNorm2d, fixed_channels,
-                   normalise_with_batch_stats, update_running_stats,
-                   using_width)
+from ..ops import ChannelSpec, SlimmableConv2d, fixed_channels
 from .base import BaseSlimmableBackbone, freeze
 
 
@@ -211,7 +207,6 @@ class SlimmableResNet(BaseSlimmableBackbone):
             for stage, n in zip(self.stages, blocks_per_stage):
                 while len(stage) > n:
                     del stage[len(stage) - 1]
-        self._stem_cache: Optional[SharedForwardCache] = None
         self._finish_build()
 
     def _make_stage(self, in_spec: ChannelSpec, out_spec: ChannelSpec,
@@ -306,107 +301,8 @@ class SlimmableResNet(BaseSlimmableBackbone):
         for stage in self.stages[:max(self.frozen_stages, 0)]:
             freeze(stage)
 
-    @contextmanager
-    def shared_stem(self, uses: Optional[int] = None) -> Iterator[None]:
-        """Inside the block, the stem's shared work runs once per input
-        tensor, at full width, and every width reads its leading channels.
-
-        The stem (``conv1``, ``bn1``, ReLU, max-pool) acts channel by
-        channel after a convolution whose input, the image, is the same at
-        every width, so channel ``c`` of its convolution is the same at
-        every width. It is the costliest part per FLOP (at 224 px ~22 % of
-        a ResNet-18's forward + backward time for ~7 % of its FLOPs: BN,
-        ReLU and max-pool on the largest maps), and what is shared is
-        exact:
-
-        * sliced BN (universally slimmable): each channel's batch
-          statistics and affine parameters are the same at every width, so
-          the whole stem output is shared. The sliced BN's running
-          statistics get one update per input instead of one per width and
-          input (universal widths are recalibrated after training anyway).
-        * switchable BN (one plain BN per width, training mode): each
-          channel's batch statistics are the same at every width, only the
-          affine parameters differ. The normalised map is shared, and
-          because max-pooling commutes with a channel-wise non-decreasing
-          function, ``maxpool(relu(g * x + b)) = relu(g * maxpool(x) + b)``
-          for ``g >= 0`` (min-pooling for ``g < 0``): each width applies its
-          affine and ReLU to the 4 x smaller pooled map. Every width's BN
-          gets its own running-statistics update, as without the block.
-          Equal to per-width stems up to float rounding and ties inside a
-          pooling window. A BN in eval mode (frozen, ``norm_eval``) runs
-          the per-width stem; SyncBN members or differing ``eps`` make the
-          block a no-op.
-
-        Args:
-            uses (int, optional): None: one backward over all the widths'
-                losses. An int: each input is read by ``uses`` sub-networks,
-                each backpropagated before the next runs (one backward per
-                sub-network); the stem is then backpropagated once, in the
-                last one's backward (:class:`SharedForwardCache`). Leaving
-                the block raises if an input was read fewer times.
-        """
-        if not self._stem_is_shareable():
-            yield
-            return
-        self._stem_cache = SharedForwardCache(uses)
-        try:
-            yield
-            self._stem_cache.check_complete()
-        finally:
-            self._stem_cache = None
-
-    def _stem_is_shareable(self) -> bool:
-        if isinstance(self.bn1, SlicedBatchNorm2d):
-            return True
-        if not isinstance(self.bn1, SwitchableBatchNorm2d):
-            return False
-        members = list(self.bn1.norms.values())
-        return all(type(m) is nn.BatchNorm2d for m in members) and \
-            len({m.eps for m in members}) == 1
-
-    def _stem(self, x: torch.Tensor) -> torch.Tensor:
-        return self.maxpool(self.relu(self.bn1(self.conv1(x))))
-
-    def _shared_stem(self, x: torch.Tensor) -> torch.Tensor:
-        channels = self.stem_spec.at(self.bn1.width)
-        full = self.width_space.max
-        if isinstance(self.bn1, SlicedBatchNorm2d):
-            def whole_stem():
-                with using_width(self.conv1, full), \
-                        using_width(self.bn1, full):
-                    return (self._stem(x), ), None
-
-            (out, ), _ = self._stem_cache.read(x, whole_stem)
-            return out[:, :channels]
-        member = self.bn1.member(self.bn1.width)
-        if not member.training:
-            return self._stem(x)
-
-        def normalised_pools():
-            with using_width(self.conv1, full):
-                normalised, mean, var = normalise_with_batch_stats(
-                    self.conv1(x), member.eps)
-            pools = (self.maxpool(normalised), )
-            if any(m.affine and bool((m.weight < 0).any())
-                   for m in self.bn1.norms.values()):
-                pools += (-self.maxpool(-normalised), )
-            return pools, (mean, var)
-
-        pools, (mean, var) = self._stem_cache.read(x, normalised_pools)
-        update_running_stats(member, mean[:channels], var[:channels])
-        pooled = pools[0][:, :channels]
-        if member.affine:
-            weight = member.weight.view(1, -1, 1, 1)
-            if len(pools) > 1:
-                pooled = torch.where(weight >= 0, pooled,
-                                     pools[1][:, :channels])
-            pooled = torch.addcmul(member.bias.view(1, -1, 1, 1), pooled,
-                                   weight)
-        return torch.relu(pooled)
-
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-        x = self._stem(x) if self._stem_cache is None else \
-            self._shared_stem(x)
+        x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
         outs = []
         for i, stage in enumerate(self.stages):
             x = stage(x)

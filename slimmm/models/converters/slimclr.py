@@ -196,7 +196,8 @@ def convert_slimclr_state(state_dict: Mapping, layout: str,
         widths: The widths of its BN members, in the source's order.
         stage_blocks: Blocks per stage (from the source keys).
         keep_momentum: Keep the momentum encoder (and MoCov2's queue) as
-            slimmm's ``target`` / ``queue`` for continued pretraining.
+            slimmm's ``momentum_encoder`` / ``queue`` for continued
+            pretraining.
     """
     names = block_names(stage_blocks)
     out = Conversion()
@@ -228,12 +229,12 @@ def convert_slimclr_state(state_dict: Mapping, layout: str,
                 out.drop('momentum encoder (pass --keep-momentum to keep '
                          'it for continued pretraining)', key)
             elif _is_backbone_key(rest):
-                out.put('target.module.0.' +
+                out.put('momentum_encoder.module.0.' +
                         rename_resnet(rest, names, widths), value, key)
             elif rest.startswith('fc.'):
                 mlp = rename_mlp(rest, 'neck', widths)
-                out.put('target.module.1.' + mlp.split('.', 1)[1], value,
-                        key)
+                out.put('momentum_encoder.module.1.' + mlp.split('.', 1)[1],
+                        value, key)
             else:
                 out.unmapped.append(key)
             continue
@@ -292,9 +293,9 @@ def convert_slimclr(src: str, widths: Sequence[float] = DEFAULT_WIDTHS,
     if keep_momentum and found not in ('mocov2', 'mocov3'):
         raise ConversionError(f'The {found} layout has no momentum encoder;'
                               ' drop --keep-momentum.')
-    parts = list(spec['parts']) + (
-        ['target'] + (['queue', 'queue_ptr'] if found == 'mocov2' else [])
-        if keep_momentum else [])
+    momentum_parts = ['momentum_encoder'] + (
+        ['queue', 'queue_ptr'] if found == 'mocov2' else [])
+    parts = list(spec['parts']) + (momentum_parts if keep_momentum else [])
     cfg = load_target_config(config_path, overrides)
     target, model = build_target_state(cfg, parts)
     backbone = getattr(model, 'backbone', model)
@@ -308,7 +309,7 @@ def convert_slimclr(src: str, widths: Sequence[float] = DEFAULT_WIDTHS,
                                        keep_momentum)
     # Buffers no source holds: the evaluated widths of a probe, the EMA
     # step counter of slimmm's momentum encoder.
-    for key in ('probe_widths', 'target.steps'):
+    for key in ('probe_widths', 'momentum_encoder.steps'):
         if key in target and key.split('.', 1)[0] in parts:
             conversion.generate(key,
                                 initial_value(key, target[key], model))

@@ -3,8 +3,9 @@
 Zhao et al., "Slimmable Networks for Contrastive Self-supervised Learning"
 (SlimCLR), section 3: InfoNCE (Eq. 1), online distillation (Eq. 4-5), loss
 reweighting (Eq. 6 and the four manners of section 4.4) and the total
-objective (Eq. 7). The algorithms in ``slimmm.models.algorithms`` only call
-these functions, so each equation is checked once, by its own unit test.
+objective (Eq. 7), written once here for SlimCLR-MoCov2 and SlimCLR-MoCov3.
+The algorithms in ``slimmm.models.algorithms`` only call these functions,
+so each equation is checked once, by its own unit test.
 """
 from typing import Dict, Optional, Sequence
 
@@ -12,6 +13,10 @@ import torch
 import torch.nn.functional as F
 
 WEIGHT_MANNERS = (1, 2, 3, 4)
+# What a sub-network (not the full width) is trained with: Eq. 7's
+# (L_wi + L_pwi) / 2, InfoNCE alone (vanilla slimmable SSL, Eq. 2) or the
+# distillation alone (S-Net + inplace distillation, section 4.2).
+SUBNET_TERMS = ('both', 'infonce', 'distill')
 
 
 def contrastive_logits(query: torch.Tensor, key: torch.Tensor,
@@ -89,7 +94,7 @@ def online_distillation(student_logits: torch.Tensor,
 
 
 def slimclr_loss_weights(widths: Sequence[float],
-                         manner: int = 1) -> Dict[float, float]:
+                         manner: Optional[int] = 1) -> Dict[float, float]:
     """Loss weight ``lambda_i`` of each width (SlimCLR Eq. 6 / section 4.4).
 
     With ``w_1`` the full width and ``w_2..w_n`` the others (descending):
@@ -97,7 +102,9 @@ def slimclr_loss_weights(widths: Sequence[float],
     1. ``lambda_i = 1 + 1{w_i = w_1} * sum_{j>=2} w_j`` (Eq. 6, default);
     2. ``lambda_i = 1 + 1{w_i = w_1} * max{w_2, ..., w_n}``;
     3. ``lambda_i = n * w_i / sum_j w_j``;
-    4. ``lambda_i = n * (1 + sum_{k>i} w_k) / sum_j (1 + sum_{k>j} w_k)``.
+    4. ``lambda_i = n * (1 + sum_{k>i} w_k) / sum_j (1 + sum_{k>j} w_k)``;
+
+    ``None``: every weight 1 (Eq. 2, no reweighting).
 
     The extracted text of manner (4) prints the numerator without its index;
     the form above is the one that reproduces the paper's weights
@@ -105,21 +112,23 @@ def slimclr_loss_weights(widths: Sequence[float],
 
     Args:
         widths (Sequence[float]): The widths trained in an iteration.
-        manner (int): 1, 2, 3 or 4.
+        manner (int, optional): 1, 2, 3, 4 or None.
 
     Returns:
         dict: ``{width: lambda}``.
     """
-    if manner not in WEIGHT_MANNERS:
+    if manner is not None and manner not in WEIGHT_MANNERS:
         raise ValueError(f'Loss reweighting manner must be one of '
-                         f'{WEIGHT_MANNERS} (SlimCLR section 4.4), got '
-                         f'{manner!r}.')
+                         f'{WEIGHT_MANNERS} (SlimCLR section 4.4) or None, '
+                         f'got {manner!r}.')
     widths = sorted((float(w) for w in widths), reverse=True)
     if len(set(widths)) != len(widths) or not widths:
         raise ValueError(f'widths must be distinct and non-empty, got '
                          f'{widths}.')
     n, rest = len(widths), widths[1:]
-    if manner == 1:
+    if manner is None:
+        weights = [1.0] * n
+    elif manner == 1:
         weights = [1.0 + sum(rest)] + [1.0] * len(rest)
     elif manner == 2:
         weights = [1.0 + max(rest, default=0.0)] + [1.0] * len(rest)
@@ -131,33 +140,57 @@ def slimclr_loss_weights(widths: Sequence[float],
     return dict(zip(widths, weights))
 
 
-def slimclr_summand(is_full: bool, base: torch.Tensor,
-                    distill: Optional[torch.Tensor],
-                    weight: float) -> torch.Tensor:
-    """One width's summand of Eq. 7: ``lambda_1 L_w1`` for the full width,
-    ``lambda_i (L_wi + L_pwi) / 2`` for a sub-network, ``lambda_i L_wi``
-    for one without a distillation term."""
-    if is_full or distill is None:
+def check_slimclr_objective(subnet_terms: str,
+                            manner: Optional[int]) -> None:
+    """Refuse unknown objective options (before anything is built)."""
+    if subnet_terms not in SUBNET_TERMS:
+        raise ValueError(f'subnet_terms must be one of {SUBNET_TERMS}, '
+                         f'got {subnet_terms!r}.')
+    slimclr_loss_weights([1.0], manner)  # validates the manner
+
+
+def slimclr_term(base: torch.Tensor, distill: Optional[torch.Tensor],
+                 weight: float, is_full: bool,
+                 subnet_terms: str = 'both') -> torch.Tensor:
+    """One width's summand of Eq. 7.
+
+    * the full width: ``lambda_1 L_w1``;
+    * a sub-network: ``lambda_i (L_wi + L_pwi) / 2`` (``'both'``, Eq. 7),
+      ``lambda_i L_wi`` (``'infonce'``, Eq. 2 with unit weights) or
+      ``lambda_i L_pwi`` (``'distill'``).
+
+    Args:
+        base (Tensor): ``L_wi``, the width's InfoNCE (Eq. 1).
+        distill (Tensor, optional): ``L_pwi`` (Eq. 5); None for the full
+            width and for ``'infonce'`` (a sub-network without it
+            contributes ``lambda_i L_wi``).
+        weight (float): ``lambda_i`` (Eq. 6).
+        is_full (bool): Whether this is the full width ``w_1``.
+        subnet_terms (str): One of :data:`SUBNET_TERMS`.
+    """
+    if is_full or distill is None or subnet_terms == 'infonce':
         return weight * base
+    if subnet_terms == 'distill':
+        return weight * distill
     return weight * (base + distill) / 2
 
 
 def slimclr_total_loss(base_losses: Dict[float, torch.Tensor],
                        distill_losses: Dict[float, torch.Tensor],
-                       weights: Dict[float, float]) -> torch.Tensor:
-    """Eq. 7: ``lambda_1 L_w1 + sum_{i>=2} lambda_i (L_wi + L_pwi) / 2``.
-
-    A sub-network without a distillation term (vanilla slimmable SSL)
-    contributes ``lambda_i L_wi`` (Eq. 2 when all weights are 1).
+                       weights: Dict[float, float],
+                       subnet_terms: str = 'both') -> torch.Tensor:
+    """Eq. 7: ``lambda_1 L_w1 + sum_{i>=2} lambda_i (L_wi + L_pwi) / 2``,
+    the sum of :func:`slimclr_term` over the widths.
 
     Args:
         base_losses (dict): ``{width: L_wi}`` (Eq. 1), the full width
             included.
         distill_losses (dict): ``{width: L_pwi}`` (Eq. 5) of sub-networks.
-        weights (dict): ``{width: lambda_i}``.
+        weights (dict): ``{width: lambda_i}`` (Eq. 6).
+        subnet_terms (str): One of :data:`SUBNET_TERMS`.
     """
     full = max(base_losses)
     return sum(
-        slimclr_summand(width == full, base, distill_losses.get(width),
-                        weights[width])
+        slimclr_term(base, distill_losses.get(width), weights[width],
+                     width == full, subnet_terms)
         for width, base in base_losses.items())

@@ -1,13 +1,14 @@
 """Slimmable building blocks. Layers know nothing of backbones."""
+from .attention import MultiheadSelfAttention, SlimmableMultiheadSelfAttention
 from .calibration import calibrate_bn
-from .channels import ChannelSpec, fixed_channels, make_divisible, scale_channels
+from .channels import (ChannelSpec, fixed_channels, make_divisible,
+                       scale_channels)
 from .conv import SlimmableConv2d
 from .conv_module import SlimmableConvModule
 from .linear import SlimmableLinear
 from .norm import (BATCH_NORM_TYPES, SlicedBatchNorm2d, SlicedLayerNorm,
-                   SwitchableBatchNorm2d, build_slimmable_bn,
-                   normalise_with_batch_stats, update_running_stats)
-from .shared_forward import SharedForwardCache
+                   SwitchableBatchNorm2d, build_slimmable_bn)
+from .se_layer import SlimmableSELayer, SqueezeChannelSpec
 from .width import (SlimmableMixin, SwitchableWidths, UniversalWidths,
                     WidthSpace, build_width_space, convert_to_static,
                     get_width, set_width, using_width, width_key)
@@ -16,14 +17,9 @@ __all__ = [
     'ChannelSpec', 'fixed_channels', 'make_divisible', 'scale_channels',
     'SlimmableConv2d', 'SlimmableConvModule', 'SlimmableLinear',
     'SwitchableBatchNorm2d', 'SlicedBatchNorm2d', 'SlicedLayerNorm',
-    'BATCH_NORM_TYPES', 'build_slimmable_bn', 'calibrate_bn',
-    'normalise_with_batch_stats', 'update_running_stats', 'SharedForwardCache', 'SlimmableMixin',
+    'BATCH_NORM_TYPES', 'build_slimmable_bn', 'calibrate_bn', 'SlimmableMixin',
     'WidthSpace', 'SwitchableWidths', 'UniversalWidths', 'build_width_space',
-    'set_width', 'get_width', 'using_width', 'convert_to_static', 'width_key'
+    'set_width', 'get_width', 'using_width', 'convert_to_static', 'width_key',
+    'MultiheadSelfAttention', 'SlimmableMultiheadSelfAttention',
+    'SlimmableSELayer', 'SqueezeChannelSpec'
 ]
-from .attention import (MultiheadSelfAttention,  # noqa: E402
-                        SlimmableMultiheadSelfAttention)
-from .se_layer import SlimmableSELayer, SqueezeChannelSpec  # noqa: E402
-
-__all__ += ['MultiheadSelfAttention', 'SlimmableMultiheadSelfAttention',
-            'SlimmableSELayer', 'SqueezeChannelSpec']

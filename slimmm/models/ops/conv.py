@@ -42,8 +42,8 @@ class SlimmableConv2d(SlimmableMixin, nn.Conv2d):
         if in_ch == self.in_channels and out_ch == self.out_channels:
             return super().forward(x)
         groups = in_ch if self.depthwise else 1
-        weight = leading_block(self, 'weight', (out_ch, in_ch // groups))
-        bias = (leading_block(self, 'bias', (out_ch, ))
+        weight = leading_block(self.weight, (out_ch, in_ch // groups))
+        bias = (leading_block(self.bias, (out_ch, ))
                 if self.bias is not None else None)
         return F.conv2d(x, weight, bias, self.stride, self.padding,
                         self.dilation, groups)

@@ -26,9 +26,9 @@ class SlimmableLinear(SlimmableMixin, nn.Linear):
         in_f, out_f = self.in_spec.at(self.width), self.out_spec.at(self.width)
         if in_f == self.in_features and out_f == self.out_features:
             return super().forward(x)
-        bias = (leading_block(self, 'bias', (out_f, ))
+        bias = (leading_block(self.bias, (out_f, ))
                 if self.bias is not None else None)
-        return F.linear(x, leading_block(self, 'weight', (out_f, in_f)), bias)
+        return F.linear(x, leading_block(self.weight, (out_f, in_f)), bias)
 
     def to_static(self, width: float) -> nn.Linear:
         in_f, out_f = self.in_spec.at(width), self.out_spec.at(width)

@@ -13,7 +13,7 @@
 * :class:`SlicedLayerNorm`: LayerNorm over the active embedding (ViT).
 """
 import copy
-from typing import Dict, Sequence, Tuple
+from typing import Dict, Sequence
 
 import torch
 import torch.distributed as dist
@@ -114,9 +114,8 @@ class SlicedBatchNorm2d(SlimmableMixin, nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         channels = self.spec.at(self.width)
-        weight = leading_block(self, 'weight', (channels, ))
-        bias = leading_block(self, 'bias', (channels, ))
-        # Buffers change in place every training forward: nothing to share.
+        weight = leading_block(self.weight, (channels, ))
+        bias = leading_block(self.bias, (channels, ))
         mean, var = self.running_mean[:channels], self.running_var[:channels]
         momentum = self._momentum()
         if (self.training and self.sync and dist.is_available()
@@ -157,8 +156,8 @@ class SlicedLayerNorm(SlimmableMixin, nn.LayerNorm):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         channels = self.spec.at(self.width)
         return F.layer_norm(x, (channels, ),
-                            leading_block(self, 'weight', (channels, )),
-                            leading_block(self, 'bias', (channels, )),
+                            leading_block(self.weight, (channels, )),
+                            leading_block(self.bias, (channels, )),
                             self.eps)
 
     def to_static(self, width: float) -> nn.LayerNorm:
@@ -171,38 +170,6 @@ class SlicedLayerNorm(SlimmableMixin, nn.LayerNorm):
 
 
 BATCH_NORM_TYPES = (nn.modules.batchnorm._BatchNorm, SlicedBatchNorm2d)
-
-
-def normalise_with_batch_stats(x: torch.Tensor, eps: float
-                               ) -> Tuple[torch.Tensor, torch.Tensor,
-                                          torch.Tensor]:
-    """``(x - mean) / sqrt(var + eps)`` per channel with the batch's
-    statistics, as a training BN without affine computes it, and the
-    statistics a BN would fold into its running buffers: the mean and the
-    *unbiased* variance (from the same pass, through BN's running-stats
-    update with momentum 1)."""
-    # Half-precision inputs (AMP) keep float statistics, as an
-    # nn.BatchNorm2d's float buffers do under autocast.
-    dtype = torch.float32 if x.dtype in (torch.float16, torch.bfloat16) \
-        else x.dtype
-    mean = x.new_zeros(x.shape[1], dtype=dtype)
-    var = x.new_ones(x.shape[1], dtype=dtype)
-    normalised = F.batch_norm(x, mean, var, None, None, True, 1.0, eps)
-    return normalised, mean, var
-
-
-def update_running_stats(bn: nn.modules.batchnorm._BatchNorm,
-                         mean: torch.Tensor, var: torch.Tensor) -> None:
-    """What ``bn``'s own training forward does to its buffers, given the
-    batch mean and unbiased variance (:func:`normalise_with_batch_stats`)."""
-    if not (bn.training and bn.track_running_stats):
-        return
-    with torch.no_grad():
-        bn.num_batches_tracked.add_(1)
-        factor = (1.0 / float(bn.num_batches_tracked)
-                  if bn.momentum is None else bn.momentum)
-        bn.running_mean.mul_(1 - factor).add_(mean, alpha=factor)
-        bn.running_var.mul_(1 - factor).add_(var, alpha=factor)
 
 
 def build_slimmable_bn(norm_cfg: Dict, spec: ChannelSpec, width_space):

@@ -12,8 +12,6 @@ from typing import Iterator, List, Optional, Sequence, Union
 
 import torch.nn as nn
 
-from .slicing import CACHE_ATTR
-
 
 def width_key(width: float) -> str:
     """Name of a width usable as a module / state-dict key (0.75 -> '0_75')."""
@@ -67,7 +65,8 @@ class SwitchableWidths(WidthSpace):
         if any(a <= b for a, b in zip(widths, widths[1:])):
             raise ValueError(
                 f'widths must be strictly descending (largest first), but got '
-                f'{widths}; write them as {sorted(set(widths), reverse=True)}.')
+                f'{widths}; write them as '
+                f'{sorted(set(widths), reverse=True)}.')
         if widths[0] != 1.0:
             raise ValueError(
                 f'The first width must be 1.0 (the full network), but widths '
@@ -165,14 +164,6 @@ class SlimmableMixin:
     """Marks a layer whose active channels follow its ``width`` attribute."""
 
     width: float = 1.0
-
-    def __getstate__(self):
-        # Cached parameter views (ops.slicing) carry autograd history, which
-        # deepcopy refuses and a pickle must not hold; they are rebuilt on
-        # the next forward.
-        state = self.__dict__.copy()
-        state.pop(CACHE_ATTR, None)
-        return state
 
     def to_static(self, width: float) -> nn.Module:
         """A plain module equal to this layer at ``width``."""

@@ -102,7 +102,7 @@ def test_backward_order_starts_with_the_largest_subnet():
 def test_subnet_loss_mode_is_the_subnet_term():
     model = _model()
     views = _views()
-    targets = model.target_projections(views)
+    targets = model.subnet_targets(views, model.sample_subnets())
     net = SubNet(10 / 12, (2, 3, 4, 3))
     term = model(views, mode='subnet_loss', subnet=net, targets=targets)
     assert term.requires_grad
@@ -112,11 +112,11 @@ def test_subnet_loss_mode_is_the_subnet_term():
 
 def test_target_is_full_network_and_ema_starts_at_0996():
     model = _model()
-    assert model.target_net.momentum == pytest.approx(0.004)
-    assert model.target_net.end_momentum == 0.0
+    assert model.momentum_encoder.momentum == pytest.approx(0.004)
+    assert model.momentum_encoder.end_momentum == 0.0
     # the target's backbone keeps all blocks whatever the online depth
     with model.subnet(SubNet(8 / 12, (2, 2, 2, 2))):
-        target_backbone = model.target_net.module[0]
+        target_backbone = model.momentum_encoder.module[0]
         assert [getattr(s, 'active_blocks', len(s))
                 for s in target_backbone.stages] == [3, 4, 6, 3]
 
@@ -135,6 +135,40 @@ def test_tiny_config_loss_decreases(tiny_imagenet, tmp_path):
     assert list(subnets) == [1] * 12 + [4] * 24  # warm-up: full only
     per_network = loss / subnets  # Eq. 5 term per sampled network
     assert per_network[-3:].mean() < per_network[:3].mean() - 0.5
+
+
+def test_gradient_accumulation_counts_an_iteration_once():
+    """accumulative_counts=2: the first iteration's sub-networks only
+    accumulate, the second steps with the mean of both iterations'
+    gradients (each term scaled by 1/2, as mmengine scales a loss)."""
+    from mmengine.logging import MessageHub
+    MessageHub.get_current_instance().update_info('max_iters', 100)  # EMA
+    model = _model()
+    reference = copy.deepcopy(model)
+    steps = []
+    optim_wrapper = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1),
+                                 accumulative_counts=2)
+    optim_wrapper.optimizer.register_step_pre_hook(
+        lambda *_: steps.append(grads_of(model)))
+    for iteration, seed in ((50, 0), (51, 1)):
+        model.set_progress(iteration, 100)
+        model.train_step(dict(inputs=_views(seed), data_samples=None),
+                         optim_wrapper)
+        assert optim_wrapper.inner_count == iteration - 49
+        assert len(steps) == iteration - 50
+        reference.set_progress(iteration, 100)
+        batch = reference.data_preprocessor(
+            dict(inputs=_views(seed), data_samples=None), True)
+        (reference.loss(batch['inputs'])['loss'] / 2).backward()
+    assert_grads_close(steps[0], grads_of(reference))
+
+
+def test_plain_ddp_path_is_refused_with_the_fix():
+    """forward(mode='loss') is what mmengine's MMDistributedDataParallel
+    runs: another training path, refused before any compute."""
+    with pytest.raises(RuntimeError, match="model_wrapper_cfg=dict"
+                       r"\(type='slimmm.SubnetDistributedDataParallel'\)"):
+        _model()(_views(), mode='loss')
 
 
 def test_one_view_is_refused_with_the_fix():

@@ -50,6 +50,14 @@ def test_total_loss_eq7_by_hand():
     # Without distillation terms: Eq. 2 with weights.
     assert float(slimclr_total_loss(base, {}, weights)) == \
         pytest.approx(2.5 + 2 + 3 + 4)
+    # The baselines: InfoNCE only (vanilla) and distillation only (S-Net +
+    # inplace distillation) for the sub-networks.
+    assert float(slimclr_total_loss(base, distill, weights, 'infonce')) == \
+        pytest.approx(2.5 + 2 + 3 + 4)
+    assert float(slimclr_total_loss(base, distill, weights, 'distill')) == \
+        pytest.approx(2.5 + .5 + .25 + .125)
+    # Unit weights (manner None)
+    assert set(slimclr_loss_weights(WIDTHS, None).values()) == {1.0}
 
 
 def test_distillation_is_cross_entropy_of_softmaxes():

@@ -4,10 +4,9 @@ import pytest
 import torch
 import torch.nn as nn
 
-from slimmm.models.ops import (ChannelSpec, SlicedBatchNorm2d,
-                               SlimmableConv2d, SwitchableBatchNorm2d,
-                               calibrate_bn, fixed_channels, get_width,
-                               set_width)
+from slimmm.models.ops import (ChannelSpec, SlicedBatchNorm2d, SlimmableConv2d,
+                               SwitchableBatchNorm2d, calibrate_bn,
+                               fixed_channels, get_width, set_width)
 
 
 class ConvBN(nn.Module):

@@ -66,28 +66,3 @@ def test_sliced_bn_updates_only_the_sliced_statistics():
 def test_sliced_bn_rejects_other_norm_types():
     with pytest.raises(ValueError, match='BN or SyncBN'):
         SlicedBatchNorm2d(ChannelSpec(8), dict(type='GN', num_groups=2))
-
-
-@pytest.mark.parametrize('momentum', [0.1, None])
-def test_batch_stats_helpers_equal_a_training_bn(momentum):
-    """normalise_with_batch_stats + update_running_stats (the switchable
-    shared stem's BN, split around the pooling) do what a training
-    nn.BatchNorm2d does: the normalised map, and the running buffers over
-    two batches (exponential and cumulative averages)."""
-    from slimmm.models.ops import (normalise_with_batch_stats,
-                                   update_running_stats)
-    bn = nn.BatchNorm2d(6, affine=False, momentum=momentum).train()
-    mine = nn.BatchNorm2d(6, affine=False, momentum=momentum).train()
-    gen = torch.Generator().manual_seed(0)
-    for _ in range(2):
-        x = torch.randn(4, 6, 5, 5, generator=gen) * 3 + 1
-        normalised, mean, var = normalise_with_batch_stats(x, bn.eps)
-        update_running_stats(mine, mean, var)
-        torch.testing.assert_close(normalised, bn(x))
-    for name in ('running_mean', 'running_var', 'num_batches_tracked'):
-        torch.testing.assert_close(getattr(mine, name), getattr(bn, name))
-    # AMP: half-precision maps keep float statistics, like BN buffers
-    _, mean, var = normalise_with_batch_stats(x.bfloat16(), bn.eps)
-    assert mean.dtype == var.dtype == torch.float32
-    update_running_stats(mine.eval(), mean, var)  # eval: buffers stay
-    assert int(mine.num_batches_tracked) == 2
