@@ -50,7 +50,7 @@ train_dataloader = dict(
         type='ConcatDataset',
         ignore_keys=['dataset_type'],
         datasets=[
-            dict(type='VOCDataset', data_root=data_root,
+            dict(type='slimmm.TinyVOCDataset', data_root=data_root,
                  ann_file=f'{year}/ImageSets/Main/trainval.txt',
                  data_prefix=dict(sub_data_root=f'{year}/'),
                  metainfo=dict(classes=classes), filter_cfg=voc_filter,
@@ -62,6 +62,8 @@ val_dataloader = dict(
     num_workers=0,
     persistent_workers=False,
     dataset=dict(
+        # VOCDataset that generates the tiny data on first use.
+        type='slimmm.TinyVOCDataset',
         data_root=data_root,
         metainfo=dict(classes=classes),
         pipeline=test_pipeline))
