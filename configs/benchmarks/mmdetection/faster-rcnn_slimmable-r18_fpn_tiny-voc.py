@@ -2,7 +2,9 @@
 # shapes stored under VOC class names, 96 px;
 # `python tools/dataset_converters/make_tiny_data.py voc`): the smoke test of
 # faster-rcnn_slimmable-r18_fpn_syncbn_voc0712.py on CPU.
-_base_ = ['./faster-rcnn_slimmable-r18_fpn_syncbn_voc0712.py', './_base_/tiny-cpu.py']
+_base_ = [
+    './faster-rcnn_slimmable-r18_fpn_syncbn_voc0712.py', './_base_/tiny-cpu.py'
+]
 
 data_root = 'data/tiny_voc/VOCdevkit/'
 # slimmm.datasets.synthetic.voc.VOC_NAME_OF_SHAPE of circle, square,
