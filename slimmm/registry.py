@@ -5,6 +5,7 @@ modules either with a scope prefix (``type='slimmm.SlimmableResNet'``, which
 makes mmengine import this file and the ``locations`` below) or after
 ``custom_imports=dict(imports=['slimmm'])``.
 """
+from mmengine.registry import DATA_SAMPLERS as MMENGINE_DATA_SAMPLERS
 from mmengine.registry import DATASETS as MMENGINE_DATASETS
 from mmengine.registry import HOOKS as MMENGINE_HOOKS
 from mmengine.registry import LOOPS as MMENGINE_LOOPS
@@ -22,6 +23,9 @@ MODELS = Registry(
     locations=['slimmm.models'])
 DATASETS = Registry(
     'dataset', parent=MMENGINE_DATASETS, scope='slimmm',
+    locations=['slimmm.datasets'])
+DATA_SAMPLERS = Registry(
+    'data sampler', parent=MMENGINE_DATA_SAMPLERS, scope='slimmm',
     locations=['slimmm.datasets'])
 TRANSFORMS = Registry(
     'transform', parent=MMENGINE_TRANSFORMS, scope='slimmm',

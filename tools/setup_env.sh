@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything slimmm needs into the current Python, from scratch or
 # incrementally (idempotent: a second run only checks). See
-# ../shared/ENVIRONMENT.md-style notes in README "Installation" for the why.
+# docs/get_started.md for the why of each step.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}

@@ -5,6 +5,7 @@
 """
 import argparse
 import os.path as osp
+import sys
 
 from mmengine.runner import Runner
 
@@ -12,6 +13,8 @@ import slimmm  # noqa: F401
 from slimmm.apis import load_run_config
 from slimmm.apis.config import parse_run_args
 from slimmm.apis.cpu_dist import close_distributed
+from slimmm.apis.transfer_checks import check_data, one_line
+from slimmm.datasets import DataInputError
 
 
 def parse_args():
@@ -25,7 +28,8 @@ def parse_args():
 def main():
     args = parse_args()
     if not osp.isfile(args.checkpoint):
-        raise FileNotFoundError(f'Checkpoint {args.checkpoint!r} not found.')
+        sys.exit(f'error: checkpoint {args.checkpoint!r} does not exist; '
+                 'pass a .pth file written by tools/train.py.')
     cfg = load_run_config(args.config, args.cfg_options, args.work_dir,
                           args.launcher)
     cfg.load_from = args.checkpoint
@@ -34,8 +38,12 @@ def main():
             cfg.test_evaluator, dict) else list(cfg.test_evaluator)
         cfg.test_evaluator.append(dict(type='DumpResults',
                                        out_file_path=args.out))
-    runner = Runner.from_cfg(cfg)
-    runner.test()
+    try:
+        check_data(cfg, ['test_dataloader'])
+        runner = Runner.from_cfg(cfg)
+        runner.test()
+    except DataInputError as error:
+        sys.exit(f'error: {one_line(error)}')
     close_distributed()
 
 

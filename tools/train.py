@@ -2,8 +2,14 @@
 
     python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp]
         [--cfg-options k=v ...] [--launcher none|pytorch|slurm]
+
+The datasets are checked before anything is built (missing root, malformed
+annotation file, images that do not exist): a bad input ends in one line
+naming the path and the fix.
 """
 import argparse
+import os.path as osp
+import sys
 
 from mmengine.runner import Runner
 
@@ -11,6 +17,9 @@ import slimmm  # noqa: F401  (registries, safe checkpoint loading)
 from slimmm.apis import load_run_config
 from slimmm.apis.config import parse_run_args
 from slimmm.apis.cpu_dist import close_distributed
+from slimmm.apis.transfer_checks import check_data, one_line
+from slimmm.datasets import DataInputError
+from slimmm.utils.checkpoint import latest_checkpoint
 
 
 def parse_args():
@@ -33,11 +42,23 @@ def main():
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
     if args.resume == 'auto':
-        cfg.resume, cfg.load_from = True, None
+        # None (nothing saved yet) starts from scratch, as mmengine does.
+        cfg.resume, cfg.load_from = True, latest_checkpoint(cfg.work_dir)
     elif args.resume is not None:
+        if not osp.isfile(args.resume):
+            sys.exit(f'error: checkpoint {args.resume!r} to resume from does '
+                     'not exist; pass a .pth file of the work dir, or '
+                     '--resume alone for its latest checkpoint.')
         cfg.resume, cfg.load_from = True, args.resume
-    runner = Runner.from_cfg(cfg)
-    runner.train()
+    loaders = ['train_dataloader']
+    if cfg.get('val_cfg') is not None:
+        loaders.append('val_dataloader')
+    try:
+        check_data(cfg, loaders)
+        runner = Runner.from_cfg(cfg)
+        runner.train()
+    except DataInputError as error:
+        sys.exit(f'error: {one_line(error)}')
     close_distributed()
 
 

@@ -4,13 +4,21 @@ custom_imports = dict(imports=['slimmm'], allow_failed_imports=False)
 # Feeds runner.iter to the width sampler (slow start / dynamic sampling /
 # sandwich) before every iteration; resume restores runner.iter, hence the
 # schedule.
-custom_hooks = [dict(type='slimmm.WidthScheduleHook')]
+custom_hooks = [
+    dict(type='slimmm.WidthScheduleHook'),
+    # --resume continues exactly: seeds per iteration, RNG states and the
+    # position inside the epoch in the checkpoint.
+    dict(type='slimmm.ExactResumeHook'),
+]
 default_hooks = dict(
     runtime_info=dict(type='RuntimeInfoHook'),
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=50),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', interval=10, max_keep_ckpts=3),
+    # Written to a temporary file and renamed: a kill while saving never
+    # leaves a truncated checkpoint.
+    checkpoint=dict(type='CheckpointHook', interval=10, max_keep_ckpts=3,
+                    backend_args=dict(backend='slimmm_atomic_local')),
     sampler_seed=dict(type='DistSamplerSeedHook'),
 )
 env_cfg = dict(

@@ -6,6 +6,8 @@ default_scope = 'mmpretrain'
 custom_imports = dict(imports=['slimmm'], allow_failed_imports=False)
 custom_hooks = [
     dict(type='slimmm.CalibrateBNHook', num_batches=10),
+    # --resume continues exactly (seeds, RNG states, position in the epoch).
+    dict(type='slimmm.ExactResumeHook'),
     # name: the config's file name; FLOPs at the config's `crop_size`.
     dict(type='slimmm.WidthReportHook'),
 ]
@@ -13,7 +15,10 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=50),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', interval=10, max_keep_ckpts=2),
+    # Written to a temporary file and renamed: a kill while saving never
+    # leaves a truncated checkpoint.
+    checkpoint=dict(type='CheckpointHook', interval=10, max_keep_ckpts=2,
+                    backend_args=dict(backend='slimmm_atomic_local')),
     sampler_seed=dict(type='DistSamplerSeedHook'),
 )
 env_cfg = dict(cudnn_benchmark=False,

@@ -2,7 +2,8 @@
 # built-in tiny data at 32 px, one CPU process: about a minute.
 #   python tools/dataset_converters/make_tiny_data.py imagenet \
 #       --out data/tiny_imagenet
-#   python tools/train.py configs/slimclr/slimclr-mocov2_slimmable-r18_1xb32-tiny.py
+#   python tools/train.py \
+#       configs/slimclr/slimclr-mocov2_slimmable-r18_1xb32-tiny.py
 _base_ = [
     '../_base_/models/slimclr-mocov2_slimmable-r50.py',
     '../_base_/datasets/tiny_imagenet_mocov2.py',

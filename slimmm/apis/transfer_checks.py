@@ -1,8 +1,13 @@
-"""Checks run before any detection fine-tuning starts.
+"""Checks run before any training or evaluation starts.
 
-A transfer benchmark spends hours per width; a wrong checkpoint, width or
-dataset path should fail in seconds with a message that names the file and
-the fix, not after the first epoch (or, worse, train from a random init).
+A run spends hours (a transfer benchmark hours per width); a wrong
+checkpoint, width, dataset path, annotation file or missing image should
+fail in seconds with a message that names the file and the fix, not after
+the first epoch (or, worse, train from a random init). Every entry point
+(tools/train.py, tools/test.py, the transfer runner, the evaluation
+commands) calls :func:`check_data` on the datasets it is about to build.
+Image checks compare the annotations with one directory listing per folder,
+so they take seconds even for COCO / ImageNet.
 """
 import json
 import os
@@ -13,6 +18,8 @@ from xml.etree import ElementTree as ET
 
 from mmengine.config import Config
 
+from ..datasets.checks import DataInputError
+from ..datasets.tiny import generate_for
 from ..models.detectors import match_neck_to_backbone
 
 _NORM_KEY = re.compile(r'(?:^|\.)norms\.([0-9]+(?:_[0-9]+)?)\.')
@@ -20,8 +27,18 @@ TINY_DATA_HINT = ('python tools/dataset_converters/make_tiny_data.py '
                   '{kind} --out {root}')
 
 
-class TransferInputError(ValueError):
+class TransferInputError(DataInputError):
     """Bad input to a transfer benchmark (raised before training)."""
+
+
+#: What a real dataset's root holds, by kind (for the error messages).
+EXPECTED_LAYOUT = {
+    'COCO': '<root>/annotations/instances_{train,val}2017.json and '
+    '<root>/{train,val}2017/*.jpg',
+    'VOC': '<root>/VOC{2007,2012}/{Annotations,ImageSets/Main,JPEGImages}',
+    'ImageNet': '<root>/{train,val}/<class>/<image> (and optionally '
+    '<root>/meta/{train,val}.txt with "<class>/<image> <label>" lines)',
+}
 
 
 # ---- config walking -----------------------------------------------------
@@ -159,19 +176,53 @@ def _join(root: Optional[str], path: str) -> str:
     return path if (not root or osp.isabs(path)) else osp.join(root, path)
 
 
+def _fix_hint(root: str, kind: str) -> str:
+    """The fix for a missing / empty root: for tiny data the command that
+    makes it, for real data the layout expected there."""
+    if 'tiny' in root.lower():
+        out = osp.dirname(root.rstrip('/')) if kind == 'VOC' else root
+        return 'create it with: ' + TINY_DATA_HINT.format(
+            kind=kind.lower(), root=out.rstrip('/'))
+    return (f'point data_root at the {kind} dataset, laid out as '
+            f'{EXPECTED_LAYOUT[kind]}')
+
+
 def _check_root(root: str, kind: str) -> None:
     if not osp.isdir(root):
         raise TransferInputError(
-            f'Dataset root {root!r} does not exist. Point data_root at the '
-            f'{kind} dataset (see README, "Detection transfer"), or create '
-            'the tiny one: ' + TINY_DATA_HINT.format(
-                kind=kind.lower(), root=osp.dirname(root.rstrip('/'))
-                if kind == 'VOC' else root))
+            f'Dataset root {root!r} does not exist; '
+            f'{_fix_hint(root, kind)}.')
     if not os.listdir(root):
         raise TransferInputError(
-            f'Dataset root {root!r} is empty. Put the {kind} data there or '
-            'generate the tiny one: ' + TINY_DATA_HINT.format(
-                kind=kind.lower(), root=root))
+            f'Dataset root {root!r} is empty; {_fix_hint(root, kind)}.')
+
+
+class _Listing:
+    """File names per folder, each folder listed once (a listing check is
+    seconds where a stat per image of COCO / ImageNet is minutes)."""
+
+    def __init__(self) -> None:
+        self._folders: Dict[str, set] = {}
+
+    def exists(self, path: str) -> bool:
+        folder, name = osp.split(osp.normpath(path))
+        if folder not in self._folders:
+            try:
+                self._folders[folder] = set(os.listdir(folder))
+            except OSError:
+                self._folders[folder] = set()
+        return name in self._folders[folder]
+
+
+def _check_images_exist(paths: Sequence[str], source: str) -> None:
+    listing = _Listing()
+    missing = [p for p in paths if not listing.exists(p)]
+    if missing:
+        more = f' (and {len(missing) - 1} more)' if len(missing) > 1 else ''
+        raise TransferInputError(
+            f'{source!r} names {missing[0]!r}{more}, which does not exist; '
+            'restore the image(s) or remove them from the annotations '
+            '(tiny data: delete the folder and let it be regenerated).')
 
 
 def check_coco_annotation(ann_file: str, img_dir: Optional[str] = None
@@ -209,6 +260,10 @@ def check_coco_annotation(ann_file: str, img_dir: Optional[str] = None
         raise TransferInputError(
             f'Image folder {img_dir!r} (for {ann_file!r}) is missing or '
             'empty.')
+    if img_dir is not None:
+        _check_images_exist(
+            [osp.join(img_dir, str(image.get('file_name')))
+             for image in content['images']], ann_file)
     return dict(num_images=len(content['images']),
                 num_annotations=len(content['annotations']))
 
@@ -227,6 +282,9 @@ def check_voc_split(data_root: str, ann_file: str, sub_data_root: str,
     if not ids:
         raise TransferInputError(f'VOC image list {ann_file!r} is empty.')
     step = max(1, len(ids) // max_parsed)
+    _check_images_exist(
+        [osp.join(sub_data_root, 'JPEGImages', f'{image_id}.jpg')
+         for image_id in ids], ann_file)
     for index, image_id in enumerate(ids):
         xml = osp.join(sub_data_root, 'Annotations', f'{image_id}.xml')
         if not osp.isfile(xml):
@@ -243,26 +301,122 @@ def check_voc_split(data_root: str, ann_file: str, sub_data_root: str,
     return dict(num_images=len(ids))
 
 
-def check_datasets(cfg: Config) -> List[Dict]:
-    """Check every dataset of the train / val / test dataloaders."""
+def _image_folder(ds: Dict) -> str:
+    """The image folder of an mmpretrain dataset config (``data_prefix`` as
+    a string or ``dict(img_path=...)``; ImageNet's default is its split)."""
+    prefix = ds.get('data_prefix')
+    if isinstance(prefix, dict):
+        prefix = prefix.get('img_path') or prefix.get('img')
+    if not prefix:
+        prefix = ds.get('split') or ''
+    return _join(ds.get('data_root') or '', prefix)
+
+
+def check_image_folder(ds: Dict) -> Dict:
+    """An ImageNet-layout dataset (mmpretrain ``CustomDataset`` /
+    ``ImageNet``): the root, the image folder, and, with an annotation list,
+    that every listed image exists and every line is ``<path> [<label>]``.
+    """
+    root = ds.get('data_root') or ''
+    if root:
+        _check_root(root, 'ImageNet')
+    folder = _image_folder(ds)
+    if not osp.isdir(folder) or not os.listdir(folder):
+        raise TransferInputError(
+            f'Image folder {folder!r} is missing or empty; '
+            f'{_fix_hint(root or folder, "ImageNet")}.')
+    ann = ds.get('ann_file') or ''
+    if not ann and ds.get('split') and root:
+        # mmpretrain's ImageNet reads meta/<split>.txt when it exists.
+        candidate = osp.join(root, 'meta', f'{ds["split"]}.txt')
+        ann = candidate if osp.isfile(candidate) else ''
+    if not ann:  # class folders: what mmpretrain will scan
+        classes = [entry for entry in os.scandir(folder) if entry.is_dir()]
+        if not classes:
+            raise TransferInputError(
+                f'Image folder {folder!r} has no class folders; expected '
+                f'{EXPECTED_LAYOUT["ImageNet"]}.')
+        return dict(folder=folder, num_images=sum(
+            len(os.listdir(entry.path)) for entry in classes))
+    ann = _join(root, ann)
+    if not osp.isfile(ann):
+        raise TransferInputError(
+            f'Annotation list {ann!r} does not exist; it has one '
+            '"<class>/<image> <label>" line per image (or leave ann_file '
+            'empty to read the class folders).')
+    paths = []
+    with open(ann) as f:
+        for number, line in enumerate(f, 1):
+            parts = line.split()
+            if not parts:
+                continue
+            if len(parts) > 2 or (len(parts) == 2
+                                  and not parts[1].lstrip('-').isdigit()):
+                raise TransferInputError(
+                    f'{ann!r} line {number} is malformed ({line.strip()!r}); '
+                    'each line is "<class>/<image> <integer label>".')
+            paths.append(osp.join(folder, parts[0]))
+    if not paths:
+        raise TransferInputError(f'Annotation list {ann!r} is empty.')
+    _check_images_exist(paths, ann)
+    return dict(folder=folder, num_images=len(paths))
+
+
+def _dataset_kind(type_name: str) -> Optional[str]:
+    name = type_name.split('.')[-1]
+    if 'Coco' in name:
+        return 'COCO'
+    if 'VOC' in name or 'XML' in name:
+        return 'VOC'
+    if name in ('CustomDataset', 'ImageNet', 'ImageNet21k',
+                'TinyImageNetDataset'):
+        return 'ImageNet'
+    return None
+
+
+def check_data(cfg: Config, loaders: Sequence[Any] = (
+        'train_dataloader', 'val_dataloader', 'test_dataloader')
+               ) -> List[Dict]:
+    """Check every dataset of the given dataloaders (keys of ``cfg`` or
+    dataloader configs) before anything is built (COCO, VOC
+    and ImageNet-layout ones; other types are left to their own code).
+    Tiny datasets (``slimmm.Tiny*``) generate their data first (they
+    would when built)."""
     reports, seen = [], set()
-    for ds in dataloader_datasets(cfg):
-        kind = ds.get('type', '')
-        root = ds.get('data_root') or ''
-        ann = _join(root, ds.get('ann_file', ''))
-        if (kind, ann) in seen:
+    for key in loaders:
+        loader = cfg.get(key) if isinstance(key, str) else key
+        if not isinstance(loader, dict):
             continue
-        seen.add((kind, ann))
-        if 'Coco' in kind:
-            _check_root(root, 'COCO')
-            img = (ds.get('data_prefix') or {}).get('img')
-            reports.append(check_coco_annotation(
-                ann, _join(root, img) if img else None))
-        elif 'VOC' in kind or 'XML' in kind:
-            _check_root(root, 'VOC')
-            sub = _join(root, (ds.get('data_prefix') or {}).get(
-                'sub_data_root', ''))
-            reports.append(check_voc_split(root, ann, sub))
+        for ds in iter_dataset_cfgs(loader.get('dataset')):
+            kind = _dataset_kind(str(ds.get('type', '')))
+            root = ds.get('data_root') or ''
+            ann = _join(root, ds.get('ann_file', ''))
+            if kind is None or (kind, root, ann, str(
+                    ds.get('data_prefix'))) in seen:
+                continue
+            seen.add((kind, root, ann, str(ds.get('data_prefix'))))
+            # A tiny dataset makes its data now (seconds), as it would when
+            # built; then its files are checked like any other.
+            generate_for(ds)
+            if kind == 'COCO':
+                _check_root(root, 'COCO')
+                img = (ds.get('data_prefix') or {}).get('img')
+                reports.append(check_coco_annotation(
+                    ann, _join(root, img) if img else None))
+            elif kind == 'VOC':
+                _check_root(root, 'VOC')
+                sub = _join(root, (ds.get('data_prefix') or {}).get(
+                    'sub_data_root', ''))
+                reports.append(check_voc_split(root, ann, sub))
+            else:
+                reports.append(check_image_folder(ds))
+    return reports
+
+
+def check_datasets(cfg: Config) -> List[Dict]:
+    """Check every dataset of the train / val / test dataloaders and the
+    evaluators' annotation files."""
+    reports = check_data(cfg)  # (tiny data generated by now)
     for key in ('val_evaluator', 'test_evaluator'):
         evaluator = cfg.get(key)
         for ev in (evaluator if isinstance(evaluator, list) else [evaluator]):
@@ -292,3 +446,13 @@ def check_transfer_inputs(cfgs: Sequence[Config],
     check_checkpoint(checkpoint, dict(cfgs[0].model.backbone),
                      [w for w in widths if w is not None])
     check_datasets(cfgs[0])
+
+
+def one_line(error: BaseException) -> str:
+    """The message of a data error as one line, also when a DataLoader
+    worker raised it (torch then prepends the worker's traceback)."""
+    lines = [line for line in str(error).splitlines() if line.strip()]
+    if len(lines) > 1 and 'Traceback' in str(error):
+        last = lines[-1]
+        return last.split(': ', 1)[1] if ': ' in last else last
+    return ' '.join(line.strip() for line in lines)

@@ -1,11 +1,18 @@
-"""Checkpoint reading and strict, explained state-dict loading."""
+"""Checkpoint reading, atomic writing, and strict, explained state-dict
+loading."""
+import os
 import os.path as osp
 from collections import OrderedDict
-from typing import Dict, List, Mapping, Optional, Tuple
+from pathlib import Path
+from typing import Dict, List, Mapping, Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
+from mmengine.fileio import LocalBackend, register_backend
 from mmengine.runner.checkpoint import CheckpointLoader
+
+#: ``backend_args`` of a CheckpointHook that writes checkpoints atomically.
+ATOMIC_BACKEND = 'slimmm_atomic_local'
 
 _MAX_LISTED = 12
 
@@ -90,3 +97,51 @@ def load_state_dict_strict(model: nn.Module, state_dict: Mapping,
             message += f'\n  {hint}'
         raise ValueError(message)
     model.load_state_dict(state_dict, strict=True)
+
+
+def write_atomically(data: bytes, path: Union[str, Path]) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder
+    and a rename: a process killed while writing leaves the previous file
+    (or none), never a truncated one that ``--resume`` would pick up."""
+    path = str(path)
+    folder = osp.dirname(path) or '.'
+    os.makedirs(folder, exist_ok=True)
+    tmp = osp.join(folder, f'.{osp.basename(path)}.{os.getpid()}.tmp')
+    try:
+        with open(tmp, 'wb') as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        if osp.exists(tmp):
+            os.remove(tmp)
+
+
+@register_backend(ATOMIC_BACKEND)
+class AtomicLocalBackend(LocalBackend):
+    """mmengine's local file backend whose ``put`` (what
+    ``Runner.save_checkpoint`` writes with) is atomic. Select it with
+    ``default_hooks.checkpoint.backend_args=dict(backend=
+    'slimmm_atomic_local')``."""
+
+    def put(self, obj: bytes, filepath: Union[str, Path]) -> None:
+        write_atomically(obj, filepath)
+
+
+def latest_checkpoint(work_dir: str) -> Optional[str]:
+    """The checkpoint ``--resume`` should continue from: the one
+    ``work_dir/last_checkpoint`` names (mmengine's record), or, when that
+    record is missing, empty or names a file that is gone (a kill while it
+    was written, or ``max_keep_ckpts`` removed it), the newest complete
+    ``*.pth`` of the work dir; None when there is none."""
+    record = osp.join(work_dir, 'last_checkpoint')
+    if osp.isfile(record):
+        with open(record) as f:
+            named = f.read().strip()
+        if named and osp.isfile(named):
+            return named
+    candidates = [osp.join(work_dir, name) for name in os.listdir(work_dir)
+                  if name.endswith('.pth') and not name.startswith('.')
+                  ] if osp.isdir(work_dir) else []
+    return max(candidates, key=osp.getmtime) if candidates else None

@@ -7,10 +7,9 @@ import os.path as osp
 import subprocess
 
 import torch
+from det_helpers import REPO, TINY_COCO
 
 from slimmm.apis.transfer import width_configs
-
-from det_helpers import REPO, TINY_COCO
 
 
 def test_dist_train_two_gloo_processes(r18_checkpoint, small_coco, tmp_path,

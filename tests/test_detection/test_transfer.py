@@ -113,17 +113,32 @@ def test_universal_checkpoint_any_width(tmp_path):
         check_checkpoint(path, dict(switchable.model.backbone))
 
 
+def plain_coco(cfg):
+    """The tiny config with mmdet's CocoDataset (which does not generate
+    its data)."""
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        cfg[key].dataset.type = 'CocoDataset'
+    return cfg
+
+
 def test_bad_datasets_fail_clearly(small_coco, small_voc, tmp_path):
     cfg = width_configs(TINY_COCO, None, [0.5], data_root=small_coco['root'])
     assert len(check_datasets(cfg[0])) == 2
-    missing = width_configs(TINY_COCO, None, [0.5],
-                            data_root=str(tmp_path / 'missing'))[0]
+    # A real (not self-generating) COCO dataset whose root is missing or
+    # empty: the expected layout; a tiny one: the command that makes it.
+    missing = plain_coco(width_configs(
+        TINY_COCO, None, [0.5], data_root=str(tmp_path / 'missing'))[0])
     with pytest.raises(TransferInputError, match='missing.*does not exist.*'
-                       'make_tiny_data.py coco'):
+                       r'annotations/instances_\{train,val\}2017.json'):
         check_datasets(missing)
+    tiny = plain_coco(width_configs(
+        TINY_COCO, None, [0.5], data_root=str(tmp_path / 'tiny_coco'))[0])
+    with pytest.raises(TransferInputError, match='tiny_coco.*does not exist'
+                       '.*make_tiny_data.py coco'):
+        check_datasets(tiny)
     (tmp_path / 'empty').mkdir()
-    empty = width_configs(TINY_COCO, None, [0.5],
-                          data_root=str(tmp_path / 'empty'))[0]
+    empty = plain_coco(width_configs(TINY_COCO, None, [0.5],
+                                     data_root=str(tmp_path / 'empty'))[0])
     with pytest.raises(TransferInputError, match='empty.*is empty'):
         check_datasets(empty)
     # A copy of the dataset with a truncated annotation file.

@@ -6,9 +6,8 @@ import torch.nn as nn
 from slimmm.engine.optimizers import (
     GroupRegularizationOptimWrapperConstructor, group_decay_factors,
     group_regularized_params)
-from slimmm.models.ops import (ChannelSpec, SlicedBatchNorm2d,
-                               SlimmableConv2d, SlimmableLinear,
-                               fixed_channels, set_width)
+from slimmm.models.ops import (ChannelSpec, SlicedBatchNorm2d, SlimmableConv2d,
+                               SlimmableLinear, fixed_channels, set_width)
 
 
 def test_factors_follow_eq5():

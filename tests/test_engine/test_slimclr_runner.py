@@ -4,9 +4,7 @@ import glob
 import json
 import os
 import os.path as osp
-import shutil
 import subprocess
-import sys
 
 import pytest
 import torch
@@ -18,7 +16,8 @@ from slimmm.engine.hooks.gradient_interference_hook import gradient_ratios
 from slimmm.models.ops import ChannelSpec, SlimmableLinear
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-TINY = osp.join(REPO, 'configs/slimclr/slimclr-mocov2_slimmable-r18_1xb32-tiny.py')
+TINY = osp.join(REPO,
+                'configs/slimclr/slimclr-mocov2_slimmable-r18_1xb32-tiny.py')
 SMALL_BACKBONE = dict(stage_blocks=(1, 1, 1, 1), stem_channels=16,
                       base_channels=16)
 
@@ -98,8 +97,8 @@ def test_gradient_ratios_exact():
 def test_dist_train_two_cpu_processes(tiny_imagenet, tmp_path, free_port):
     work_dir = str(tmp_path / 'dist')
     env = dict(os.environ, PORT=str(free_port),
-               PYTHONPATH=REPO + os.pathsep + os.environ.get('PYTHONPATH',
-                                                               ''),
+               PYTHONPATH=REPO + os.pathsep
+               + os.environ.get('PYTHONPATH', ''),
                OMP_NUM_THREADS='1')
     options = [
         f'train_dataloader.dataset.data_root={tiny_imagenet["root"]}',

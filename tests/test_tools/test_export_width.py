@@ -169,7 +169,6 @@ def test_cli_reads_the_config_from_the_checkpoint(tmp_path):
         assert torch.equal(static(x)[-1], net(x)[-1])
 
 
-
 def run_tool_here(monkeypatch, *args):
     """The CLI's main() in this process (no interpreter start-up)."""
     tool = osp.join(REPO, 'tools', 'model_converters', 'export_width.py')

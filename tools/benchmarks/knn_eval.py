@@ -16,6 +16,7 @@ import argparse
 import copy
 import os
 import os.path as osp
+import sys
 import time
 
 from mmengine.config import DictAction
@@ -24,6 +25,8 @@ from mmengine.runner import Runner
 
 import slimmm  # noqa: F401
 from slimmm.apis import load_config
+from slimmm.apis.transfer_checks import check_data, one_line
+from slimmm.datasets import DataInputError
 from slimmm.engine.hooks.width_report_hook import add_complexity
 from slimmm.evaluation import knn_evaluate, write_width_report
 from slimmm.registry import MODELS
@@ -52,7 +55,8 @@ def bank_loader_cfg(cfg) -> dict:
 def main():
     args = parse_args()
     if not osp.isfile(args.checkpoint):
-        raise FileNotFoundError(f'Checkpoint {args.checkpoint!r} not found.')
+        sys.exit(f'error: checkpoint {args.checkpoint!r} does not exist; '
+                 'pass the .pth file written by the pretraining.')
     options = dict(args.cfg_options or {})
     options['model.backbone.init_cfg.checkpoint'] = args.checkpoint
     cfg = load_config(args.config, options)
@@ -61,6 +65,10 @@ def main():
             f'{args.config} has no knn.bank_dataloader: set it to the '
             'labelled training split, e.g. knn = dict(bank_dataloader='
             '{{_base_.train_dataloader}}).')
+    try:  # the bank (train) and query (test) images, before any compute
+        check_data(cfg, [cfg.knn.bank_dataloader, 'test_dataloader'])
+    except DataInputError as error:
+        sys.exit(f'error: {one_line(error)}')
     name = osp.splitext(osp.basename(args.config))[0]
     work_dir = args.work_dir or cfg.get('work_dir') or osp.join(
         'work_dirs', name)

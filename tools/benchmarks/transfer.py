@@ -27,7 +27,7 @@ from mmengine.config import DictAction  # noqa: E402
 import slimmm  # noqa: E402,F401
 from slimmm.apis.transfer import run_joint_transfer  # noqa: E402
 from slimmm.apis.transfer import run_transfer  # noqa: E402
-from slimmm.apis.transfer_checks import TransferInputError  # noqa: E402
+from slimmm.datasets import DataInputError  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -74,7 +74,7 @@ def main(argv=None):
         else:
             run_transfer(args.config, args.checkpoint, args.widths,
                          **common)
-    except TransferInputError as e:
+    except DataInputError as e:
         sys.exit(f'error: {e}')
 
 

@@ -21,7 +21,8 @@ train_dataloader = dict(
     batch_size=batch_size,
     num_workers=8,
     persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
+    # Augmentations seeded by (seed, epoch, index); resumes mid-epoch.
+    sampler=dict(type='slimmm.ReproducibleSampler', shuffle=True),
     dataset=dict(type=dataset_type, data_root=data_root, split='train',
                  pipeline=train_pipeline))
 val_dataloader = dict(

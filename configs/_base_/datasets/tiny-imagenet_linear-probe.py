@@ -3,7 +3,8 @@
 # Generate it with
 #   python tools/dataset_converters/make_tiny_data.py imagenet \
 #       --out data/tiny_imagenet
-dataset_type = 'CustomDataset'
+# mmpretrain's CustomDataset that generates the tiny data on first use.
+dataset_type = 'slimmm.TinyImageNetDataset'
 data_root = 'data/tiny_imagenet/'
 crop_size = 32
 batch_size = 32
@@ -26,7 +27,8 @@ train_dataloader = dict(
     batch_size=batch_size,
     num_workers=0,
     persistent_workers=False,  # mmpretrain train.py defaults to True
-    sampler=dict(type='DefaultSampler', shuffle=True),
+    # Augmentations seeded by (seed, epoch, index); resumes mid-epoch.
+    sampler=dict(type='slimmm.ReproducibleSampler', shuffle=True),
     dataset=dict(type=dataset_type, data_root=data_root,
                  data_prefix='train', with_label=True,
                  pipeline=train_pipeline))

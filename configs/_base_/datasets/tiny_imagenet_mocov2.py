@@ -2,7 +2,8 @@
 # views cropped to 32 px, for CPU runs. Generate it with
 #   python tools/dataset_converters/make_tiny_data.py imagenet \
 #       --out data/tiny_imagenet
-dataset_type = 'CustomDataset'
+# mmpretrain's CustomDataset that generates the tiny data on first use.
+dataset_type = 'slimmm.TinyImageNetDataset'
 data_root = 'data/tiny_imagenet/'
 crop_size = 32
 batch_size = 32
@@ -36,7 +37,8 @@ train_dataloader = dict(
     num_workers=0,
     persistent_workers=False,  # mmpretrain train.py defaults to True
     drop_last=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
+    # Augmentations seeded by (seed, epoch, index); resumes mid-epoch.
+    sampler=dict(type='slimmm.ReproducibleSampler', shuffle=True),
     collate_fn=dict(type='default_collate'),
     dataset=dict(type=dataset_type, data_root=data_root,
                  data_prefix='train', with_label=False,

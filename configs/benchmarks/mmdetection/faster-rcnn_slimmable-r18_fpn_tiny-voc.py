@@ -2,7 +2,9 @@
 # shapes stored under VOC class names, 96 px;
 # `python tools/dataset_converters/make_tiny_data.py voc`): the smoke test of
 # faster-rcnn_slimmable-r18_fpn_syncbn_voc0712.py on CPU.
-_base_ = ['./faster-rcnn_slimmable-r18_fpn_syncbn_voc0712.py', './_base_/tiny-cpu.py']
+_base_ = [
+    './faster-rcnn_slimmable-r18_fpn_syncbn_voc0712.py', './_base_/tiny-cpu.py'
+]
 
 data_root = 'data/tiny_voc/VOCdevkit/'
 # slimmm.datasets.synthetic.voc.VOC_NAME_OF_SHAPE of circle, square,
@@ -50,7 +52,7 @@ train_dataloader = dict(
         type='ConcatDataset',
         ignore_keys=['dataset_type'],
         datasets=[
-            dict(type='VOCDataset', data_root=data_root,
+            dict(type='slimmm.TinyVOCDataset', data_root=data_root,
                  ann_file=f'{year}/ImageSets/Main/trainval.txt',
                  data_prefix=dict(sub_data_root=f'{year}/'),
                  metainfo=dict(classes=classes), filter_cfg=voc_filter,
@@ -62,6 +64,8 @@ val_dataloader = dict(
     num_workers=0,
     persistent_workers=False,
     dataset=dict(
+        # VOCDataset that generates the tiny data on first use.
+        type='slimmm.TinyVOCDataset',
         data_root=data_root,
         metainfo=dict(classes=classes),
         pipeline=test_pipeline))

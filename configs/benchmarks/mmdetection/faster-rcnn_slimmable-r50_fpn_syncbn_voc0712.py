@@ -14,3 +14,11 @@ model = dict(
     roi_head=dict(
         bbox_head=dict(type='Shared4Conv1FCBBoxHead',
                        norm_cfg={{_base_.norm_cfg}})))
+
+# slimmm's exact --resume (seeds per iteration and per sample, position in
+# the epoch) and checkpoints written atomically (temporary file + rename).
+custom_hooks = [dict(type='slimmm.ExactResumeHook')]
+default_hooks = dict(
+    checkpoint=dict(backend_args=dict(backend='slimmm_atomic_local')))
+train_dataloader = dict(
+    sampler=dict(type='slimmm.ReproducibleSampler', shuffle=True))

@@ -59,6 +59,8 @@ train_dataloader = dict(
     num_workers=0,
     persistent_workers=False,
     dataset=dict(
+        # CocoDataset that generates the tiny data on first use.
+        type='slimmm.TinyCocoDataset',
         data_root=data_root,
         metainfo=dict(classes=classes),
         filter_cfg=dict(filter_empty_gt=True, min_size=8),
@@ -68,6 +70,8 @@ val_dataloader = dict(
     num_workers=0,
     persistent_workers=False,
     dataset=dict(
+        # CocoDataset that generates the tiny data on first use.
+        type='slimmm.TinyCocoDataset',
         data_root=data_root,
         metainfo=dict(classes=classes),
         pipeline=test_pipeline))

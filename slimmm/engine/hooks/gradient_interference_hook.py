@@ -32,9 +32,9 @@ import torch.nn as nn
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
+from ...models.ops import (SlicedBatchNorm2d, SlicedLayerNorm, SlimmableMixin,
+                           SwitchableBatchNorm2d, width_key)
 from ...registry import HOOKS
-from ...models.ops import (SlicedBatchNorm2d, SlicedLayerNorm,
-                           SlimmableMixin, SwitchableBatchNorm2d, width_key)
 
 # (parameter, mask of theta_min or None for "none of it", in theta_1.0?)
 Layer = Tuple[torch.Tensor, Optional[torch.Tensor], bool]

@@ -7,10 +7,10 @@ import torch.nn as nn
 from mmengine.logging import MMLogger
 from mmengine.model import BaseModule
 
-from ..ops import (BATCH_NORM_TYPES, ChannelSpec, build_slimmable_bn,
-                   build_width_space, convert_to_static, set_width)
 from ...utils.checkpoint import (load_state_dict_strict, read_checkpoint,
                                  state_dict_of, strip_prefix)
+from ..ops import (BATCH_NORM_TYPES, ChannelSpec, build_slimmable_bn,
+                   build_width_space, convert_to_static, set_width)
 
 
 class BaseSlimmableBackbone(BaseModule):
@@ -156,9 +156,10 @@ class BaseSlimmableBackbone(BaseModule):
                 state_dict_of(read_checkpoint(path)), cfg.get('prefix', ''),
                 source=path)
             self.load_slimmable_state_dict(state, source=path)
+            kind = (f'width {self.fixed_width}' if self.is_static
+                    else 'slimmable')
             MMLogger.get_current_instance().info(
-                f'{type(self).__name__}: loaded {path} '
-                f'({"width " + str(self.fixed_width) if self.is_static else "slimmable"}).')
+                f'{type(self).__name__}: loaded {path} ({kind}).')
             self._is_init = True
             return
         self.init_weights_from_scratch()

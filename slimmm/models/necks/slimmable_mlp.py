@@ -14,8 +14,8 @@ from mmengine.model import BaseModule
 
 from ...registry import MODELS
 from ..ops import (ChannelSpec, SlicedBatchNorm2d, SlimmableLinear,
-                   SwitchableBatchNorm2d, WidthSpace,
-                   build_width_space, fixed_channels)
+                   SwitchableBatchNorm2d, WidthSpace, build_width_space,
+                   fixed_channels)
 
 SpecLike = Union[int, ChannelSpec]
 

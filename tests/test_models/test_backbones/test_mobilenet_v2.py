@@ -12,13 +12,12 @@ from mmpretrain.registry import MODELS
 
 from slimmm.models.ops import (SlicedBatchNorm2d, SlimmableConv2d,
                                SwitchableBatchNorm2d, calibrate_bn,
-                               convert_to_static, make_divisible,
-                               using_width, width_key)
+                               convert_to_static, make_divisible, using_width,
+                               width_key)
 
 DSPNET_WIDTHS = [1.0, 0.875, 0.75, 0.625, 0.5]
 WIDTHS = DSPNET_WIDTHS + [0.25]
 ALL_OUTPUTS = tuple(range(8))
-
 
 
 @pytest.fixture(autouse=True, scope='module')

@@ -16,7 +16,6 @@ from slimmm.models.ops import (SlimmableConv2d, SwitchableBatchNorm2d,
 DSPNET_WIDTHS = [1.0, 0.875, 0.75, 0.625, 0.5]
 
 
-
 @pytest.fixture(autouse=True, scope='module')
 def one_thread():
     """These networks are tiny at 32x32; a second intra-op thread only adds

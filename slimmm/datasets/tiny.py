@@ -1,0 +1,102 @@
+"""Datasets of the tiny configs that generate their data on first use.
+
+Each is the stock dataset class (mmpretrain ``CustomDataset``, mmdet
+``VOCDataset`` / ``CocoDataset``) whose construction first calls the
+generator of :mod:`slimmm.datasets.synthetic` for its root. The generator is
+idempotent and deterministic: it writes the data when the folder is absent
+(seconds), checks it when present, and refuses a folder made with other
+settings. So ``tools/train.py configs/<algo>/*tiny*.py`` (slimmm's or the
+stock mmpretrain / mmdet one) works on a fresh clone.
+"""
+import os
+import os.path as osp
+from typing import Callable, Dict, Optional
+
+from mmdet.datasets import CocoDataset, VOCDataset
+from mmengine.dist import barrier, get_rank
+from mmengine.logging import print_log
+from mmpretrain.datasets import CustomDataset
+
+from ..registry import DATASETS
+from .checks import DataInputError
+from .synthetic import make_tiny_coco, make_tiny_imagenet, make_tiny_voc
+
+
+def make_on_first_use(generate: Callable[..., Dict], root: str,
+                      generator_args: Optional[Dict] = None) -> None:
+    """Run ``generate(root, **generator_args)`` on rank 0 (the others wait
+    for it), logging when it writes a new folder. A folder made with other
+    settings is refused with a :class:`DataInputError`."""
+    if get_rank() == 0:
+        fresh = not osp.isdir(root) or not os.listdir(root)
+        try:
+            generate(root, **(generator_args or {}))
+        except ValueError as error:
+            raise DataInputError(str(error)) from error
+        if fresh:
+            print_log(f'Generated the tiny dataset {root!r} (first use).',
+                      logger='current')
+    barrier()
+
+
+@DATASETS.register_module()
+class TinyImageNetDataset(CustomDataset):
+    """mmpretrain's ``CustomDataset`` on the tiny ImageNet-layout data
+    (:func:`~slimmm.datasets.make_tiny_imagenet`), generated on first use.
+
+    Args:
+        data_root (str): The dataset root (the generator's output folder).
+        generator_args (dict, optional): Settings of the generator
+            (defaults: its own).
+        **kwargs: ``CustomDataset`` arguments.
+    """
+
+    def __init__(self, data_root: str = '',
+                 generator_args: Optional[Dict] = None, **kwargs) -> None:
+        make_on_first_use(make_tiny_imagenet, data_root, generator_args)
+        super().__init__(data_root=data_root, **kwargs)
+
+
+@DATASETS.register_module()
+class TinyVOCDataset(VOCDataset):
+    """mmdet's ``VOCDataset`` on the tiny VOC 07+12 data
+    (:func:`~slimmm.datasets.make_tiny_voc`), generated on first use;
+    ``data_root`` is the devkit (``<out>/VOCdevkit/``)."""
+
+    def __init__(self, data_root: str = '',
+                 generator_args: Optional[Dict] = None, **kwargs) -> None:
+        make_on_first_use(make_tiny_voc, osp.dirname(
+            osp.normpath(data_root)), generator_args)
+        super().__init__(data_root=data_root, **kwargs)
+
+
+@DATASETS.register_module()
+class TinyCocoDataset(CocoDataset):
+    """mmdet's ``CocoDataset`` on the tiny COCO-layout data
+    (:func:`~slimmm.datasets.make_tiny_coco`), generated on first use."""
+
+    def __init__(self, data_root: str = '',
+                 generator_args: Optional[Dict] = None, **kwargs) -> None:
+        make_on_first_use(make_tiny_coco, data_root, generator_args)
+        super().__init__(data_root=data_root, **kwargs)
+
+
+#: Dataset type -> generator, and the generator's root from ``data_root``.
+GENERATORS = {
+    'TinyImageNetDataset': (make_tiny_imagenet, lambda root: root),
+    'TinyVOCDataset': (make_tiny_voc,
+                       lambda root: osp.dirname(osp.normpath(root))),
+    'TinyCocoDataset': (make_tiny_coco, lambda root: root),
+}
+
+
+def generate_for(dataset_cfg: Dict) -> bool:
+    """Generate the data of a tiny dataset config now (what building it
+    would do); False when the config is not a tiny dataset."""
+    name = str(dataset_cfg.get('type', '')).split('.')[-1]
+    if name not in GENERATORS:
+        return False
+    generate, out = GENERATORS[name]
+    make_on_first_use(generate, out(dataset_cfg.get('data_root') or ''),
+                      dataset_cfg.get('generator_args'))
+    return True

@@ -1,0 +1,200 @@
+"""Bad data is caught before compute with one line naming the path and the
+fix; tiny data is generated on first use; every sample's augmentation is a
+function of (seed, epoch, index)."""
+import json
+import os
+import os.path as osp
+import random
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+from mmengine.registry import DefaultScope
+from mmengine.runner import Runner
+
+from slimmm.apis import load_config
+from slimmm.apis.transfer_checks import TransferInputError, check_data
+from slimmm.datasets import DataInputError, ReproducibleSampler
+from slimmm.datasets.samplers import SampleIndex, sample_seed
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+TINY = osp.join(REPO,
+                'configs/slimclr/slimclr-mocov2_slimmable-r18_1xb32-tiny.py')
+PROBE = osp.join(REPO, 'configs/benchmarks/linear_probe/'
+                 'slimclr-mocov2_switchable-linear_slimmable-r18_tiny.py')
+
+
+def probe_cfg(root, plain=False):
+    """The tiny probe config on ``root`` (its train and val datasets);
+    ``plain``: mmpretrain's CustomDataset, which does not generate data."""
+    cfg = load_config(PROBE, {f'{key}.dataset.data_root': root for key in (
+        'train_dataloader', 'val_dataloader', 'test_dataloader')})
+    if plain:
+        for key in ('train_dataloader', 'val_dataloader',
+                    'test_dataloader'):
+            cfg[key].dataset.type = 'CustomDataset'
+    return cfg
+
+
+@pytest.fixture
+def copy_of_tiny(tiny_imagenet, tmp_path):
+    root = str(tmp_path / 'tiny_imagenet')
+    shutil.copytree(tiny_imagenet['root'], root)
+    return root
+
+
+def test_missing_and_empty_roots(tmp_path):
+    real = str(tmp_path / 'imagenet')
+    with pytest.raises(TransferInputError, match=r"'.*imagenet' does not "
+                       r'exist; point data_root at the ImageNet dataset, '
+                       r'laid out as <root>/\{train,val\}/<class>/<image>'):
+        check_data(probe_cfg(real, plain=True))
+    os.makedirs(real)
+    with pytest.raises(TransferInputError, match='imagenet.* is empty'):
+        check_data(probe_cfg(real, plain=True))
+
+
+def test_tiny_data_is_made_on_first_use(tiny_imagenet, tmp_path):
+    root = str(tmp_path / 'fresh' / 'tiny_imagenet')
+    # Built as the stock mmpretrain tools/train.py builds it (the Runner,
+    # the config's registry scope), no slimmm tool involved.
+    cfg = probe_cfg(root)
+    DefaultScope.get_instance('first-use', scope_name='mmpretrain')
+    loader = Runner.build_dataloader(cfg.train_dataloader, seed=0)
+    assert len(loader.dataset) == tiny_imagenet['num_train']
+    with open(osp.join(root, 'meta', 'train.txt')) as f:
+        made = f.read()
+    with open(osp.join(tiny_imagenet['root'], 'meta', 'train.txt')) as f:
+        assert made == f.read()  # deterministic: the same as the fixture's
+    assert check_data(cfg)[0]['num_images'] == tiny_imagenet['num_train']
+    # The generator's refusal of a folder made with other settings stays.
+    with open(osp.join(root, 'meta', 'generator.json')) as f:
+        stamp = json.load(f)
+    with open(osp.join(root, 'meta', 'generator.json'), 'w') as f:
+        json.dump(dict(stamp, seed=stamp['seed'] + 1), f)
+    with pytest.raises(DataInputError, match='left untouched'):
+        check_data(cfg)
+
+
+def test_malformed_list_and_missing_images(copy_of_tiny):
+    cfg = probe_cfg(copy_of_tiny)
+    ann = osp.join(copy_of_tiny, 'meta', 'train.txt')
+    cfg.train_dataloader.dataset.ann_file = 'meta/train.txt'
+    cfg.train_dataloader.dataset.data_prefix = 'train'
+    with open(ann) as f:
+        lines = f.read().splitlines()
+    assert check_data(cfg, ['train_dataloader'])[0]['num_images'] == len(
+        lines)
+    with open(ann, 'w') as f:
+        f.write('\n'.join(lines[:3] + ['n0_circle/x.JPEG circle']))
+    with pytest.raises(TransferInputError,
+                       match='train.txt.* line 4 is malformed'):
+        check_data(cfg, ['train_dataloader'])
+    with open(ann, 'w') as f:
+        f.write('\n'.join(lines))
+    gone = osp.join(copy_of_tiny, 'train', lines[5].split()[0])
+    os.remove(gone)
+    with pytest.raises(TransferInputError, match=f"names '{gone}', which "
+                       'does not exist'):
+        check_data(cfg, ['train_dataloader'])
+
+
+def test_missing_coco_and_voc_images(tmp_path):
+    from slimmm.apis.transfer_checks import (check_coco_annotation,
+                                             check_voc_split)
+    from slimmm.datasets import make_tiny_coco, make_tiny_voc
+    coco = make_tiny_coco(str(tmp_path / 'coco'), num_train=4, num_val=2,
+                          image_size=32)
+    images = str(tmp_path / 'coco' / 'val2017')
+    gone = osp.join(images, sorted(os.listdir(images))[0])
+    os.remove(gone)
+    with pytest.raises(TransferInputError, match=f"instances_val2017.json' "
+                       f"names '{gone}', which does not exist"):
+        check_coco_annotation(coco['ann_files']['val'], images)
+    make_tiny_voc(str(tmp_path / 'voc'), images_per_year=4, image_size=32)
+    devkit = str(tmp_path / 'voc' / 'VOCdevkit' / 'VOC2007')
+    listed = osp.join(devkit, 'ImageSets', 'Main', 'trainval.txt')
+    with open(listed) as f:
+        first = f.readline().strip()
+    gone = osp.join(devkit, 'JPEGImages', f'{first}.jpg')
+    os.remove(gone)
+    with pytest.raises(TransferInputError, match=f"trainval.txt' names "
+                       f"'{gone}', which does not exist"):
+        check_voc_split(devkit, listed, devkit)
+
+
+def test_train_py_missing_root_is_one_line(tmp_path):
+    root = str(tmp_path / 'tiny_imagenet')
+    proc = subprocess.run(
+        [sys.executable, osp.join(REPO, 'tools/train.py'), TINY,
+         '--work-dir', str(tmp_path / 'work'), '--cfg-options',
+         'train_dataloader.dataset.type=CustomDataset',
+         f'train_dataloader.dataset.data_root={root}'],
+        cwd=REPO, capture_output=True, text=True, timeout=120,
+        env=dict(os.environ, PYTHONPATH=REPO, OMP_NUM_THREADS='1'))
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == (
+        f"error: Dataset root '{root}' does not exist; create it with: "
+        'python tools/dataset_converters/make_tiny_data.py imagenet --out '
+        f'{root}.')
+    assert not osp.exists(tmp_path / 'work')  # nothing was started
+
+
+def fetch(loader_cfg, epoch, index):
+    DefaultScope.get_instance(f'fetch-{epoch}-{index}',
+                              scope_name='mmpretrain')
+    loader = Runner.build_dataloader(loader_cfg, seed=0)
+    dataset = loader.dataset
+    return dataset.__getitems__([SampleIndex(index, sample_seed(0, epoch,
+                                                                index))])[0]
+
+
+def test_augmentation_is_a_function_of_seed_epoch_index(tiny_imagenet):
+    cfg = load_config(TINY, {
+        'train_dataloader.dataset.data_root': tiny_imagenet['root']})
+    first = fetch(cfg.train_dataloader, 1, 7)
+    random.seed(5)
+    np.random.seed(5)
+    torch.manual_seed(5)
+    before = (random.random(), np.random.rand(), torch.rand(1))
+    random.seed(5)
+    np.random.seed(5)
+    torch.manual_seed(5)
+    again = fetch(cfg.train_dataloader, 1, 7)  # another history
+    # Loading data does not move the process's generators.
+    assert (random.random(), np.random.rand(), torch.rand(1)) == before
+    views = first['inputs']
+    assert all(torch.equal(a, b) for a, b in zip(views, again['inputs']))
+    other_epoch = fetch(cfg.train_dataloader, 2, 7)
+    assert not torch.equal(views[0], other_epoch['inputs'][0])
+
+
+def test_sampler_skips_the_used_part_of_an_epoch(tiny_imagenet):
+    cfg = load_config(TINY, {
+        'train_dataloader.dataset.data_root': tiny_imagenet['root']})
+    DefaultScope.get_instance('sampler', scope_name='mmpretrain')
+    loader = Runner.build_dataloader(cfg.train_dataloader, seed=0)
+    sampler = loader.sampler
+    assert isinstance(sampler, ReproducibleSampler)
+    sampler.set_epoch(3)
+    whole = list(sampler)
+    sampler.skip(10)
+    assert list(sampler) == whole[10:]
+    assert list(sampler) == whole  # once
+    assert whole[4].seed == sample_seed(0, 3, int(whole[4]))
+
+
+def test_corrupt_image_is_named(copy_of_tiny):
+    cfg = probe_cfg(copy_of_tiny)
+    DefaultScope.get_instance('corrupt', scope_name='mmpretrain')
+    loader = Runner.build_dataloader(cfg.train_dataloader, seed=0)
+    dataset = loader.dataset
+    path = dataset.get_data_info(0)['img_path']
+    with open(path, 'wb') as f:
+        f.write(b'not a JPEG')
+    with pytest.raises(DataInputError, match=f'Cannot load sample 0 '
+                       f'\\({path}\\).*Replace or delete the file'):
+        dataset.__getitems__([SampleIndex(0, 1)])

@@ -1,0 +1,227 @@
+"""SIGKILL a real ``tools/train.py`` and ``--resume``: the losses logged
+after each resume point equal those of an uninterrupted run.
+
+Per config: one straight run (in this process, as tools/train.py runs it:
+the processes are what costs), and one chain of ``tools/train.py``
+processes that is killed right after the mid-epoch checkpoint of epoch 1
+(iteration 2 of 4), resumed, killed right after the checkpoint at the end of
+epoch 1 (iteration 4), and resumed to the end. A new config (e.g. the joint
+slimmable detector) is one more entry of ``RUNS``.
+"""
+import argparse
+import glob
+import json
+import os
+import os.path as osp
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import torch
+from mmengine.config import DictAction
+from mmengine.runner import Runner
+
+from slimmm.apis import load_run_config
+from slimmm.apis.transfer_checks import check_data
+from slimmm.utils.checkpoint import (ATOMIC_BACKEND, latest_checkpoint,
+                                     write_atomically)
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+ITERS_PER_EPOCH = 4
+MAX_ITERS = 2 * ITERS_PER_EPOCH
+KILL_AFTER = (2, ITERS_PER_EPOCH)  # mid-epoch, then the epoch boundary
+
+# Every run: two epochs of 4 iterations (batch 4 on 16 images), a
+# checkpoint every 2 iterations, every iteration logged unsmoothed, CPU
+# deterministic.
+COMMON = [
+    f'default_hooks.checkpoint.interval={KILL_AFTER[0]}',
+    'default_hooks.checkpoint.by_epoch=False',
+    'default_hooks.checkpoint.max_keep_ckpts=-1',
+    'default_hooks.logger.interval=1', 'log_processor.window_size=1',
+    'randomness.deterministic=True', 'randomness.seed=0',
+    # No evaluation: the training losses are compared.
+    'val_cfg=None', 'val_dataloader=None', 'val_evaluator=None',
+]
+SMALL_RESNET = ['model.backbone.stage_blocks=(1,1,1,1)',
+                'model.backbone.stem_channels=16',
+                'model.backbone.base_channels=16']
+PRETRAIN = COMMON + SMALL_RESNET + [
+    'train_dataloader.batch_size=4', 'train_dataloader.dataset.indices=16',
+    'train_cfg.max_epochs=2', 'model.neck.hid_channels=32']
+MOCO = PRETRAIN + ['model.queue_len=16']
+
+#: id -> (config, --cfg-options). ``{tiny}``: the tiny ImageNet root.
+RUNS = {
+    'slimclr-mocov2': ('configs/slimclr/'
+                       'slimclr-mocov2_slimmable-r18_1xb32-tiny.py', MOCO),
+    'slimclr-mocov3': ('configs/slimclr/'
+                       'slimclr-mocov3_slimmable-r18_1xb32-tiny.py',
+                       PRETRAIN + ['model.predictor.hid_channels=32']),
+    'us3l': ('configs/us3l/us3l_us-r18_1xb32-tiny.py',
+             PRETRAIN + ['model.distill_head.hid_channels=32']),
+    'dspnet': ('configs/dspnet/dspnet_slimmable-r18_1xb32-tiny.py',
+               PRETRAIN + [
+                   'model.predictor.hid_channels=32',
+                   # two depths, so that random depths are drawn too
+                   'model.backbone.stage_blocks=(2,2,2,2)',
+                   'model.sampler.depths=[[1,1,1,1],[2,2,2,2]]']),
+    'linear-probe': (
+        'configs/benchmarks/linear_probe/'
+        'slimclr-mocov2_switchable-linear_slimmable-r18_tiny.py',
+        COMMON + SMALL_RESNET + [
+            'train_dataloader.batch_size=4',
+            'train_dataloader.dataset.indices=16', 'train_cfg.max_epochs=2',
+            'model.backbone.init_cfg=None']),
+    'detection-per-width': (
+        'configs/benchmarks/mmdetection/faster-rcnn_slimmable-r18_fpn_'
+        'tiny-voc.py',
+        COMMON + SMALL_RESNET + [
+            'model.backbone.width=0.5', 'model.backbone.init_cfg=None',
+            f'train_cfg.max_iters={MAX_ITERS}', 'train_cfg.val_interval=100',
+            # 8 + 8 of the VOC 2007 + 2012 trainval images, batch 4.
+            'train_dataloader.dataset.datasets.0.indices=8',
+            'train_dataloader.dataset.datasets.1.indices=8',
+            'train_dataloader.batch_size=4',
+            # 48 px instead of 96 (Resize is the third transform)
+            'train_dataloader.dataset.datasets.0.pipeline.2.scale=(48,48)',
+            'train_dataloader.dataset.datasets.1.pipeline.2.scale=(48,48)']),
+}
+
+
+def scalars(work_dir):
+    """Logged training records of each process of a work dir, in order."""
+    runs = []
+    for path in sorted(glob.glob(osp.join(work_dir, '*', 'vis_data',
+                                          'scalars.json'))):
+        with open(path) as f:
+            runs.append({r['iter']: r for r in map(json.loads, f)
+                         if 'loss' in r})
+    return runs
+
+
+def train_command(config, work_dir, options, resume=False):
+    command = [sys.executable, osp.join(REPO, 'tools/train.py'),
+               osp.join(REPO, config), '--work-dir', work_dir]
+    if resume:
+        command.append('--resume')
+    return command + ['--cfg-options', *options]
+
+
+def environment():
+    return dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=REPO +
+                os.pathsep + os.environ.get('PYTHONPATH', ''))
+
+
+def run_and_kill(command, work_dir, iteration, timeout=240):
+    """Start ``command`` and SIGKILL it as soon as the checkpoint of
+    ``iteration`` is complete and recorded as the latest."""
+    wanted = osp.join(work_dir, f'iter_{iteration}.pth')
+    proc = subprocess.Popen(command, cwd=REPO, env=environment(),
+                            stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + timeout
+    try:
+        while latest_checkpoint(work_dir) != wanted:
+            if proc.poll() is not None:
+                raise AssertionError(
+                    f'ended (rc {proc.returncode}) before iteration '
+                    f'{iteration}: {proc.stderr.read()[-3000:]}')
+            if time.time() > deadline:
+                raise AssertionError(f'no {wanted} in {timeout} s')
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        proc.wait()
+        proc.stderr.close()
+    assert proc.returncode == -signal.SIGKILL
+
+
+def train_in_process(config, work_dir, options):
+    """What ``tools/train.py CONFIG --work-dir W --cfg-options ...`` does."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    overrides = parser.parse_args(['--cfg-options', *options]).cfg_options
+    cfg = load_run_config(osp.join(REPO, config), overrides, work_dir)
+    check_data(cfg, ['train_dataloader'])
+    try:
+        Runner.from_cfg(cfg).train()
+    finally:  # randomness.deterministic=True switched it on
+        torch.use_deterministic_algorithms(False)
+
+
+def run(command):
+    proc = subprocess.run(command, cwd=REPO, env=environment(),
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('name', list(RUNS))
+def test_sigkill_then_resume_equals_straight_run(name, tiny_imagenet,
+                                                 tmp_path):
+    config, options = RUNS[name]
+    options = options + [
+        f'train_dataloader.dataset.data_root={tiny_imagenet["root"]}'
+        if 'tiny-voc' not in config else
+        f'data_root={tmp_path / "tiny_voc" / "VOCdevkit"}/']
+    straight, chain = str(tmp_path / 'straight'), str(tmp_path / 'chain')
+    train_in_process(config, straight, options)
+    expected = scalars(straight)[0]
+    assert sorted(expected) == list(range(1, MAX_ITERS + 1))
+
+    run_and_kill(train_command(config, chain, options), chain,
+                 KILL_AFTER[0])
+    run_and_kill(train_command(config, chain, options, resume=True), chain,
+                 KILL_AFTER[1])
+    run(train_command(config, chain, options, resume=True))
+    segments = scalars(chain)
+    assert len(segments) == 3
+    # Each resumed process starts right after its checkpoint.
+    assert min(segments[1]) == KILL_AFTER[0] + 1
+    assert min(segments[2]) == KILL_AFTER[1] + 1
+    assert max(segments[2]) == MAX_ITERS
+    for segment in segments[1:]:
+        for iteration, record in segment.items():
+            for key, value in expected[iteration].items():
+                if key.startswith('loss') or key in ('lr', 'n_subnets'):
+                    assert record[key] == pytest.approx(
+                        value, rel=1e-6, abs=1e-9), (name, iteration, key)
+
+
+KILL_BETWEEN_WRITE_AND_RENAME = '''
+import os, signal, sys
+from mmengine.fileio import get_file_backend
+import slimmm
+from slimmm.utils import checkpoint
+os.replace = lambda *a: os.kill(os.getpid(), signal.SIGKILL)
+backend = get_file_backend(sys.argv[1],
+                           backend_args=dict(backend=checkpoint.ATOMIC_BACKEND))
+backend.put(b'new checkpoint', sys.argv[1])
+'''
+
+
+def test_kill_while_saving_leaves_previous_checkpoint(tmp_path):
+    work_dir = str(tmp_path)
+    previous = osp.join(work_dir, 'iter_2.pth')
+    write_atomically(b'complete', previous)
+    with open(osp.join(work_dir, 'last_checkpoint'), 'w') as f:
+        f.write(previous)
+    target = osp.join(work_dir, 'iter_4.pth')
+    proc = subprocess.run(
+        [sys.executable, '-c', KILL_BETWEEN_WRITE_AND_RENAME, target],
+        cwd=REPO, env=environment(), capture_output=True, text=True,
+        timeout=120)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr[-2000:]
+    # The bytes were written, but only to a hidden temporary file.
+    leftovers = os.listdir(work_dir)
+    assert not osp.exists(target)
+    assert any(name.endswith('.tmp') for name in leftovers), leftovers
+    assert latest_checkpoint(work_dir) == previous
+    # An empty record (killed while mmengine wrote it) falls back to the
+    # newest complete checkpoint, never the temporary file.
+    open(osp.join(work_dir, 'last_checkpoint'), 'w').close()
+    assert latest_checkpoint(work_dir) == previous
+    assert ATOMIC_BACKEND == 'slimmm_atomic_local'
