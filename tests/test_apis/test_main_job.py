@@ -15,7 +15,14 @@ from slimmm.apis.main_job import (COLUMNS, PRETRAINED, RANDOM_INIT,
 # Smaller data and one-step schedules: the steps, not the numbers.
 DATA = dict(imagenet=dict(train_per_class=4, val_per_class=2),
             coco=dict(num_train=4, num_val=2))
-ONE_EPOCH = ['train_cfg.max_epochs=1', 'train_cfg.val_interval=1']
+# The tiny datasets generate their data on first use and refuse a folder
+# made with other settings: the configs are told the smaller sizes.
+SMALL_IMAGENET = [
+    f'{loader}.dataset.generator_args.{key}={value}'
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader')
+    for key, value in DATA['imagenet'].items()]
+ONE_EPOCH = ['train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
+             *SMALL_IMAGENET]
 ONE_ITER = {'train_cfg.max_iters': 1, 'train_cfg.val_interval': 1,
             'default_hooks.checkpoint.interval': 1}
 
@@ -26,7 +33,8 @@ def test_main_job_reduced_table_and_resume(tmp_path, monkeypatch, capsys):
     # One width: the columns and the rows of both initialisations are what
     # is checked; more widths would only repeat the same steps.
     kwargs = dict(widths=(0.25, ), random_init_widths=(0.25, ),
-                  pretrain_options=['train_cfg.max_epochs=1'],
+                  pretrain_options=['train_cfg.max_epochs=1',
+                                    *SMALL_IMAGENET[:2]],
                   probe_options=ONE_EPOCH, detection_options=ONE_ITER,
                   data_options=DATA)
     rows = run_main_job('work_dirs/main_job', 'data', **kwargs)

@@ -146,8 +146,11 @@ def test_coco_objects_apart_and_folder_made_otherwise_refused(tmp_path):
         assert sum(masks).max() <= 1, image_id
     val = info['ann_files']['val']
     before = os.stat(val).st_mtime_ns
+    # Other sizes: the folder is kept as it is; other shapes: refused.
+    make_tiny_coco(info['root'], **dict(SMALL, num_train=20))
     with pytest.raises(ValueError, match='left untouched'):
-        make_tiny_coco(info['root'], **dict(SMALL, num_train=12, seed=1))
+        make_tiny_coco(info['root'], **dict(SMALL, num_train=12,
+                                            shapes=('circle', 'star')))
     os.remove(osp.join(info['root'], 'annotations', 'generator.json'))
     with pytest.raises(ValueError, match='older generator'):
         make_tiny_coco(info['root'], **dict(SMALL, num_train=12))
