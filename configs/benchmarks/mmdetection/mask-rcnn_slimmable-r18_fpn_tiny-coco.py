@@ -6,7 +6,9 @@
 # head, fewer proposals and RoIs for images of at most 2 objects), so that
 # the fine-tuning converges in minutes: the table then measures the
 # backbone, not an unfinished schedule.
-_base_ = ['./mask-rcnn_slimmable-r18_fpn_syncbn_1x_coco.py', './_base_/tiny-cpu.py']
+_base_ = [
+    './mask-rcnn_slimmable-r18_fpn_syncbn_1x_coco.py', './_base_/tiny-cpu.py'
+]
 
 data_root = 'data/tiny_coco/'
 classes = ('circle', 'square', 'triangle', 'star')
