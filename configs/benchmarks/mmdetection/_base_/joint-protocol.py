@@ -19,9 +19,12 @@ joint_model_wrapper_cfg = dict(
 # width_0.5/coco/bbox_mAP.
 joint_val_cfg = dict(type='slimmm.PerWidthValLoop')
 joint_test_cfg = dict(type='slimmm.PerWidthTestLoop')
-# The per-width table / CSV / plot (AP against params and FLOPs) of the
-# per-width runner, marked with the protocol, in the run's log dir.
+# The recipe's exact resume (seeded per iteration, RNG states in the
+# checkpoint), then the per-width table / CSV / plot (AP against params and
+# FLOPs) of the per-width runner, marked with the protocol, in the run's log
+# dir.
 joint_custom_hooks = [
+    dict(type='slimmm.ExactResumeHook'),
     dict(type='slimmm.WidthReportHook', name='joint_results',
          metric_columns='detection', extra=dict(protocol='joint'))
 ]
