@@ -152,6 +152,10 @@ def train_in_process(config, work_dir, options):
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     overrides = parser.parse_args(['--cfg-options', *options]).cfg_options
     cfg = load_run_config(osp.join(REPO, config), overrides, work_dir)
+    # mmdet names its visualizer 'visualizer': within one process a second
+    # Runner would get the first one's instance, which logs into the first
+    # run's work dir.
+    cfg.visualizer['name'] = f'visualizer:{work_dir}'
     check_data(cfg, ['train_dataloader'])
     try:
         Runner.from_cfg(cfg).train()

@@ -117,7 +117,7 @@ def shipped_run_logs(name, data_root, work_dir):
         return [json.loads(line) for line in f if 'loss' in line]
 
 
-@pytest.mark.slow
+@pytest.mark.long
 @pytest.mark.parametrize('name,infonce_drop,total_drop', [
     ('slimclr-mocov2', 0.1, 0.5),   # measured 0.33 and 0.95
     ('slimclr-mocov3', 0.05, 0.15),  # measured 0.15 and 0.34
@@ -138,7 +138,7 @@ def test_shipped_tiny_slimclr_run_lowers_its_loss(name, infonce_drop,
     assert total[8] < total[6] - total_drop, total
 
 
-@pytest.mark.slow
+@pytest.mark.long
 @pytest.mark.parametrize('name,drop', [
     # vanilla: 0.13 with the augmentations seeded per (seed, epoch,
     # index) (slimmm.ReproducibleSampler); 0.33 with mmengine's stream.

@@ -121,6 +121,7 @@ def test_target_is_full_network_and_ema_starts_at_0996():
                 for s in target_backbone.stages] == [3, 4, 6, 3]
 
 
+@pytest.mark.long
 def test_tiny_config_loss_decreases(tiny_imagenet, tmp_path):
     from test_us3l import _train_tiny
     hub = _train_tiny('configs/dspnet/dspnet_slimmable-r18_1xb32-tiny.py',

@@ -134,6 +134,7 @@ def _train_tiny(config, data_root, work_dir, **options):
     return runner.message_hub
 
 
+@pytest.mark.long
 def test_tiny_config_loss_decreases(tiny_imagenet, tmp_path):
     hub = _train_tiny('configs/us3l/us3l_us-r18_1xb32-tiny.py',
                       tiny_imagenet['root'], tmp_path, **{
