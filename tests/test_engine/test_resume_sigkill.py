@@ -155,7 +155,8 @@ def train_in_process(config, work_dir, options):
     # mmdet names its visualizer 'visualizer': within one process a second
     # Runner would get the first one's instance, which logs into the first
     # run's work dir.
-    cfg.visualizer['name'] = f'visualizer:{work_dir}'
+    if cfg.get('visualizer'):
+        cfg.visualizer['name'] = f'visualizer:{work_dir}'
     check_data(cfg, ['train_dataloader'])
     try:
         Runner.from_cfg(cfg).train()

@@ -12,11 +12,16 @@ REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, osp.join(REPO, 'tools', 'benchmarks'))
 import gpu_check  # noqa: E402
 
-# Every step of the CPU mode but ``cuda_tests``: the suite itself collects
-# tests/test_cuda and skips them without CUDA (and a pytest inside pytest
-# would add its start-up time); its summary is tested below on its own.
+# Every step of the CPU mode but ``cuda_tests`` and all pretraining
+# benchmarks but the first: the suite itself collects tests/test_cuda and
+# skips them without CUDA (and a pytest inside pytest would add its start-up
+# time), and the other algorithms go through the same step code with
+# another config (tests/test_tools/test_benchmark_pretrain.py runs the
+# benchmark itself for every algorithm).
 CPU_STEPS = [s.name for s in gpu_check.STEPS
-             if 'cpu' in s.budgets and s.name != 'cuda_tests']
+             if 'cpu' in s.budgets and s.name != 'cuda_tests'
+             and s.name not in ('pretrain:DSPNet', 'pretrain:SlimCLR-MoCov2',
+                                'pretrain:US3L')]
 
 
 @pytest.fixture(scope='module')
