@@ -153,3 +153,18 @@ def isolated_default_scope(_session_default_scopes):
     yield
     DefaultScope._instance_dict.clear()
     DefaultScope._instance_dict.update(_session_default_scopes)
+
+
+@pytest.fixture
+def short_tmp_path():
+    """A temporary folder with a short path (``/tmp/sXXXXXXXX``), removed
+    afterwards. mmengine formats the whole config with yapf at start-up and
+    at every checkpoint; with pytest's long ``tmp_path`` in nested data
+    roots that formatting takes about 1 s instead of 0.1 s, several times
+    per run."""
+    import pathlib
+    import shutil
+    import tempfile
+    path = tempfile.mkdtemp(prefix='s')
+    yield pathlib.Path(path)
+    shutil.rmtree(path, ignore_errors=True)

@@ -2,10 +2,11 @@
 after each resume point equal those of an uninterrupted run.
 
 Per config: one straight run (in this process, as tools/train.py runs it:
-the processes are what costs), and one chain of ``tools/train.py``
-processes that is killed right after the mid-epoch checkpoint of epoch 1
-(iteration 2 of 4), resumed, killed right after the checkpoint at the end of
-epoch 1 (iteration 4), and resumed to the end. A new config (e.g. the joint
+the processes are what costs), and one chain: a ``tools/train.py`` process
+SIGKILLed right after the mid-epoch checkpoint of epoch 1 (iteration 2 of
+4), a ``tools/train.py --resume`` process SIGKILLed right after the
+checkpoint at the end of epoch 1 (iteration 4), and a last resume to the end
+(in this process: only the two killed runs need their own). A new config (e.g. the joint
 slimmable detector, ``detection-joint``) is one more entry of ``RUNS``.
 """
 import argparse
@@ -148,8 +149,9 @@ def run_and_kill(command, work_dir, iteration, timeout=240):
     assert proc.returncode == -signal.SIGKILL
 
 
-def train_in_process(config, work_dir, options):
-    """What ``tools/train.py CONFIG --work-dir W --cfg-options ...`` does."""
+def train_in_process(config, work_dir, options, resume=False):
+    """What ``tools/train.py CONFIG --work-dir W [--resume] --cfg-options
+    ...`` does."""
     parser = argparse.ArgumentParser()
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     overrides = parser.parse_args(['--cfg-options', *options]).cfg_options
@@ -159,6 +161,8 @@ def train_in_process(config, work_dir, options):
     # run's work dir.
     if cfg.get('visualizer'):
         cfg.visualizer['name'] = f'visualizer:{work_dir}'
+    if resume:
+        cfg.resume, cfg.load_from = True, latest_checkpoint(work_dir)
     check_data(cfg, ['train_dataloader'])
     try:
         Runner.from_cfg(cfg).train()
@@ -166,22 +170,18 @@ def train_in_process(config, work_dir, options):
         torch.use_deterministic_algorithms(False)
 
 
-def run(command):
-    proc = subprocess.run(command, cwd=REPO, env=environment(),
-                          capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize('name', list(RUNS))
 def test_sigkill_then_resume_equals_straight_run(name, tiny_imagenet,
-                                                 tmp_path):
+                                                 short_tmp_path):
     config, options = RUNS[name]
-    options = options + [
-        f'train_dataloader.dataset.data_root={tiny_imagenet["root"]}'
-        if 'tiny-voc' not in config else
-        f'data_root={tmp_path / "tiny_voc" / "VOCdevkit"}/']
-    straight, chain = str(tmp_path / 'straight'), str(tmp_path / 'chain')
+    if 'tiny-voc' in config:  # generated there on first use
+        options = options + [f'data_root={short_tmp_path}/voc/VOCdevkit/']
+    else:
+        os.symlink(tiny_imagenet['root'], short_tmp_path / 'in')
+        options = options + [
+            f'train_dataloader.dataset.data_root={short_tmp_path}/in']
+    straight, chain = str(short_tmp_path / 'a'), str(short_tmp_path / 'b')
     train_in_process(config, straight, options)
     expected = scalars(straight)[0]
     assert sorted(expected) == list(range(1, MAX_ITERS + 1))
@@ -190,7 +190,7 @@ def test_sigkill_then_resume_equals_straight_run(name, tiny_imagenet,
                  KILL_AFTER[0])
     run_and_kill(train_command(config, chain, options, resume=True), chain,
                  KILL_AFTER[1])
-    run(train_command(config, chain, options, resume=True))
+    train_in_process(config, chain, options, resume=True)
     segments = scalars(chain)
     assert len(segments) == 3
     # Each resumed process starts right after its checkpoint.
