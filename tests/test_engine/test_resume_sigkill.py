@@ -6,8 +6,9 @@ the processes are what costs), and one chain: a ``tools/train.py`` process
 SIGKILLed right after the mid-epoch checkpoint of epoch 1 (iteration 2 of
 4), a ``tools/train.py --resume`` process SIGKILLed right after the
 checkpoint at the end of epoch 1 (iteration 4), and a last resume to the end
-(in this process: only the two killed runs need their own). A new config (e.g. the joint
-slimmable detector, ``detection-joint``) is one more entry of ``RUNS``.
+(in this process: only the two killed runs need their own). A new config
+(e.g. the joint slimmable detector, ``detection-joint``) is one more entry
+of ``RUNS``.
 """
 import argparse
 import glob
