@@ -1,22 +1,24 @@
 """Distributed runs on machines without GPUs (gloo on CPU), and SyncBN
-where it cannot run.
+there.
 
 ``tools/dist_train.sh`` on a CPU machine (the project's distributed smoke
 test) needs three things mmengine 0.10.7 assumes a GPU for: opening the
 process group (:func:`init_cpu_distributed`), a DDP wrapper without
-``device_ids`` (:class:`CPUDistributedDataParallel`), and BN instead of
-SyncBN (:func:`fallback_sync_bn_without_gpu`).
+``device_ids`` (:class:`CPUDistributedDataParallel`), and a SyncBN that
+synchronises CPU tensors (:func:`fallback_sync_bn_without_gpu`).
 
 The detection recipes use SyncBN, as the papers do (statistics over the
-whole multi-GPU batch). Two cases have no synchronisation to do:
+whole multi-GPU batch):
 
-* a single process: mmengine's Runner itself reverts SyncBN to BN and logs
-  "Distributed training is not used, all SyncBatchNorm (SyncBN) layers in
-  the model will be automatically reverted to BatchNormXd layers";
-* several CPU processes (``tools/dist_train.sh`` on a machine without GPUs,
-  as the project's distributed smoke test): torch's ``SyncBatchNorm``
-  raises in training ("expected input tensor to be on GPU"), so here SyncBN
-  becomes per-process BN, with a logged warning, before anything is built.
+* a single process: nothing to synchronise; mmengine's Runner itself
+  reverts SyncBN to BN and logs "Distributed training is not used, all
+  SyncBatchNorm (SyncBN) layers in the model will be automatically reverted
+  to BatchNormXd layers";
+* several CPU processes (``tools/dist_train.sh`` on a machine without
+  GPUs): torch's ``SyncBatchNorm`` raises in training ("expected input
+  tensor to be on GPU"), so SyncBN becomes :class:`slimmm.CPUSyncBN
+  <slimmm.models.ops.CPUSyncBatchNorm>`, which reduces the statistics over
+  gloo, with a logged note, before anything is built.
 """
 import os
 from typing import Any
@@ -28,13 +30,14 @@ from mmengine.model import MMDistributedDataParallel
 from mmengine.registry import MODEL_WRAPPERS
 
 _SYNC_TYPES = ('SyncBN', 'MMSyncBN', 'TorchSyncBN')
+CPU_SYNC_BN = 'slimmm.CPUSyncBN'
 
 
 def _replace_sync_bn(node: Any) -> int:
     count = 0
     if isinstance(node, dict):
         if node.get('type') in _SYNC_TYPES:
-            node['type'] = 'BN'
+            node['type'] = CPU_SYNC_BN
             count += 1
         for value in node.values():
             count += _replace_sync_bn(value)
@@ -61,7 +64,9 @@ class CPUDistributedDataParallel(MMDistributedDataParallel):
 
 def fallback_sync_bn_without_gpu(cfg: Config) -> int:
     """When this is one of several processes (``WORLD_SIZE > 1``) and no
-    GPU is available: turn SyncBN into BN in ``cfg`` and use
+    GPU is available: turn SyncBN into ``slimmm.CPUSyncBN`` in ``cfg``
+    (mmengine's ``sync_bn`` option, which converts to torch's SyncBN, is
+    dropped) and use
     :class:`CPUDistributedDataParallel` in place of mmengine's default
     wrapper. Any other wrapper of the config is kept: slimmm's own
     (:class:`~slimmm.engine.SubnetDistributedDataParallel`) drop
@@ -91,11 +96,11 @@ def fallback_sync_bn_without_gpu(cfg: Config) -> int:
             broadcast_buffers=False)
     if count:
         print_log(
-            f'SyncBN -> BN in {count} norm configs: {world_size} processes '
-            'without a GPU (torch SyncBatchNorm synchronises CUDA tensors '
-            'only). Each process normalises its own batch; on GPUs the '
-            'config runs unchanged with SyncBN.',
-            logger='current', level=30)
+            f'SyncBN -> {CPU_SYNC_BN} in {count} norm configs: {world_size} '
+            'processes without a GPU (torch SyncBatchNorm synchronises CUDA '
+            'tensors only); BN statistics are still reduced over all '
+            'processes, over gloo. On GPUs the config runs unchanged with '
+            'SyncBN.', logger='current', level=30)
     return count
 
 

@@ -39,8 +39,9 @@ from ..algorithms.base import build_phases
 from ..algorithms.sampling import WidthSampler
 from ..algorithms.subnet_backward import backward_uncounted
 from ..backbones.base import BaseSlimmableBackbone
-from ..ops import (ChannelSpec, SlimmableConv2d, SwitchableBatchNorm2d,
-                   convert_to_static, fixed_channels, set_width, using_width)
+from ..ops import (ChannelSpec, CPUSyncBatchNorm, SlimmableConv2d,
+                   SwitchableBatchNorm2d, convert_to_static, fixed_channels,
+                   set_width, using_width)
 from .width_matched import match_neck_to_backbone
 
 _BN_TYPES = (nn.modules.batchnorm._BatchNorm, )
@@ -78,7 +79,9 @@ def norm_layer_names(module: nn.Module) -> List[str]:
 
 
 def _norm_cfg_of(bn: nn.modules.batchnorm._BatchNorm) -> Dict:
-    return dict(type='SyncBN' if isinstance(bn, nn.SyncBatchNorm) else 'BN',
+    # CPUSyncBN stays CPUSyncBN (several CPU processes), torch's stays SyncBN
+    return dict(type=type(bn) if isinstance(bn, CPUSyncBatchNorm) else
+                'SyncBN' if isinstance(bn, nn.SyncBatchNorm) else 'BN',
                 eps=bn.eps, momentum=bn.momentum,
                 requires_grad=bn.weight is None or bn.weight.requires_grad)
 
@@ -91,8 +94,8 @@ def switch_norms_per_width(module: nn.Module,
     count = 0
     for name, child in list(module.named_children()):
         if isinstance(child, _BN_TYPES):
-            if not isinstance(child, nn.BatchNorm2d) and not isinstance(
-                    child, nn.SyncBatchNorm):
+            if not isinstance(child, (nn.BatchNorm2d, nn.SyncBatchNorm,
+                                      CPUSyncBatchNorm)):
                 raise TypeError(
                     f'{type(child).__name__} {name!r}: only 2d BN layers in '
                     'necks and heads can be made switchable per width.')

@@ -9,6 +9,7 @@ from .linear import SlimmableLinear
 from .norm import (BATCH_NORM_TYPES, SlicedBatchNorm2d, SlicedLayerNorm,
                    SwitchableBatchNorm2d, build_slimmable_bn)
 from .se_layer import SlimmableSELayer, SqueezeChannelSpec
+from .sync_norm import CPUSyncBatchNorm, sync_batch_norm
 from .width import (SlimmableMixin, SwitchableWidths, UniversalWidths,
                     WidthSpace, build_width_space, convert_to_static,
                     get_width, set_width, using_width, width_key)
@@ -21,5 +22,6 @@ __all__ = [
     'WidthSpace', 'SwitchableWidths', 'UniversalWidths', 'build_width_space',
     'set_width', 'get_width', 'using_width', 'convert_to_static', 'width_key',
     'MultiheadSelfAttention', 'SlimmableMultiheadSelfAttention',
-    'SlimmableSELayer', 'SqueezeChannelSpec'
+    'SlimmableSELayer', 'SqueezeChannelSpec', 'CPUSyncBatchNorm',
+    'sync_batch_norm'
 ]

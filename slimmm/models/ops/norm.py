@@ -9,7 +9,8 @@
   (US-Nets); statistics are recalibrated per width (``calibrate_bn``). It is
   deliberately *not* a ``_BatchNorm`` subclass: ``convert_sync_batchnorm``
   would otherwise swap it for a full-size SyncBN and lose the slicing. It
-  synchronises itself when built with ``norm_cfg=dict(type='SyncBN')``.
+  synchronises itself when built with ``norm_cfg=dict(type='SyncBN')``
+  (torch's kernel on GPUs, :func:`~.sync_norm.sync_batch_norm` on CPU).
 * :class:`SlicedLayerNorm`: LayerNorm over the active embedding (ViT).
 """
 import copy
@@ -24,9 +25,11 @@ from torch.nn.modules._functions import SyncBatchNorm as _SyncBatchNormFn
 
 from .channels import ChannelSpec
 from .slicing import leading_block
+from .sync_norm import needs_cpu_sync, sync_batch_norm
 from .width import SlimmableMixin, width_key
 
-SYNC_BN_TYPES = ('SyncBN', 'MMSyncBN', 'TorchSyncBN')
+SYNC_BN_TYPES = ('SyncBN', 'MMSyncBN', 'TorchSyncBN', 'CPUSyncBN',
+                 'slimmm.CPUSyncBN')
 
 
 def _plain_norm(norm_cfg: Dict, channels: int) -> nn.Module:
@@ -118,6 +121,9 @@ class SlicedBatchNorm2d(SlimmableMixin, nn.Module):
         bias = leading_block(self.bias, (channels, ))
         mean, var = self.running_mean[:channels], self.running_var[:channels]
         momentum = self._momentum()
+        if self.sync and needs_cpu_sync(x, self.training):
+            return sync_batch_norm(x, weight, bias, mean, var, momentum,
+                                   self.eps)
         if (self.training and self.sync and dist.is_available()
                 and dist.is_initialized() and dist.get_world_size() > 1):
             return _SyncBatchNormFn.apply(x, weight, bias, mean, var, self.eps,
