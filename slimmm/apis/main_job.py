@@ -4,7 +4,8 @@ to the same network left at its random initialisation.
 
 Steps, each skipped when its output exists (a rerun resumes):
 
-1. tiny data: ``data/tiny_imagenet`` (classification) and ``data/tiny_coco``
+1. tiny data: ``data/tiny_imagenet`` (classification), ``data/tiny_coco``
+   and the harder ``data/tiny_coco_8shapes`` that the detection steps use
    (instance segmentation), drawn shapes whose class is the outline while
    colour and texture are nuisances, generated in seconds;
 2. SlimCLR-MoCov2 pretraining of a half-channel slimmable ResNet-18 [1.0,
@@ -106,14 +107,24 @@ def _step(index: int, total: int, text: str) -> None:
 
 def make_data(data_dir: str, imagenet: Optional[Dict] = None,
               coco: Optional[Dict] = None) -> Dict:
-    """Generate (or reuse) both tiny datasets; ``imagenet`` / ``coco`` are
-    keyword arguments of their generators."""
+    """Generate (or reuse) the tiny datasets; ``imagenet`` / ``coco`` are
+    keyword arguments of their generators (``coco`` for both COCO folders).
+    The detection steps' folder and its shapes are those of their config
+    (``_base_/tiny-coco-8shapes.py``)."""
+    from mmengine.config import Config
+
     from slimmm.datasets import make_tiny_coco, make_tiny_imagenet
+    detection = Config.fromfile(
+        _config_path(DETECTION_CONFIG)).train_dataloader.dataset
+    folder = osp.basename(osp.normpath(detection.data_root))
     return dict(
         imagenet=make_tiny_imagenet(osp.join(data_dir, 'tiny_imagenet'),
                                     **(imagenet or {})),
         coco=make_tiny_coco(osp.join(data_dir, 'tiny_coco'),
-                            **(coco or {})))
+                            **(coco or {})),
+        detection=make_tiny_coco(osp.join(data_dir, folder),
+                                 **dict(detection.generator_args,
+                                        **(coco or {}))))
 
 
 def train_once(config: str, work_dir: str,
