@@ -10,6 +10,26 @@ import torch
 
 import slimmm  # noqa: F401
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config):
+    """Short temporary paths (``/tmp/ptXXXXXXXX/<test>0/``) unless
+    ``--basetemp`` is given. mmengine formats the whole config with yapf
+    when a Runner starts and at every checkpoint, and data roots of 60 or
+    more characters in nested dicts make that formatting take 0.4-1 s
+    instead of 0.1 s, several times per run: minutes over the suite."""
+    if config.option.basetemp is None:
+        import tempfile
+        config.option.basetemp = tempfile.mkdtemp(prefix='pt')
+        config._slimmm_basetemp = config.option.basetemp
+
+
+def pytest_unconfigure(config):
+    made = getattr(config, '_slimmm_basetemp', None)
+    if made is not None:
+        import shutil
+        shutil.rmtree(made, ignore_errors=True)
+
+
 # One intra-op thread: the suite starts several processes at once (gloo
 # ranks, tool subprocesses) and oversubscribed OpenMP threads spin-wait,
 # turning millisecond forwards into seconds on a 2-core machine.
@@ -157,11 +177,10 @@ def isolated_default_scope(_session_default_scopes):
 
 @pytest.fixture
 def short_tmp_path():
-    """A temporary folder with a short path (``/tmp/sXXXXXXXX``), removed
-    afterwards. mmengine formats the whole config with yapf at start-up and
-    at every checkpoint; with pytest's long ``tmp_path`` in nested data
-    roots that formatting takes about 1 s instead of 0.1 s, several times
-    per run."""
+    """A temporary folder with a shorter path than ``tmp_path``
+    (``/tmp/sXXXXXXXX``, no test name), removed afterwards: for the tests
+    that start many Runners with data roots in nested configs (see
+    :func:`pytest_configure`)."""
     import pathlib
     import shutil
     import tempfile
