@@ -10,6 +10,7 @@ import torch
 
 import slimmm  # noqa: F401
 
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config):
     """Short temporary paths (``/tmp/ptXXXXXXXX/<test>0/``) unless
