@@ -171,8 +171,16 @@ def train_in_process(config, work_dir, options, resume=False):
         torch.use_deterministic_algorithms(False)
 
 
+# The per-width detector runs the same loop, hooks, sampler and RPN / RoI
+# sampling as the joint one (one width instead of four): by default the
+# joint chain covers both, `-m long` adds the per-width chain.
+LONG_RUNS = ('detection-per-width', )
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize('name', list(RUNS))
+@pytest.mark.parametrize('name', [
+    pytest.param(name, marks=pytest.mark.long) if name in LONG_RUNS else name
+    for name in RUNS])
 def test_sigkill_then_resume_equals_straight_run(name, tiny_imagenet,
                                                  short_tmp_path):
     config, options = RUNS[name]
@@ -191,6 +199,9 @@ def test_sigkill_then_resume_equals_straight_run(name, tiny_imagenet,
                  KILL_AFTER[0])
     run_and_kill(train_command(config, chain, options, resume=True), chain,
                  KILL_AFTER[1])
+    # Each run logs under work_dir/<start time to the second>/: start in
+    # the next second, or this run shares the killed one's folder.
+    time.sleep(1.01 - time.time() % 1)
     train_in_process(config, chain, options, resume=True)
     segments = scalars(chain)
     assert len(segments) == 3
