@@ -29,14 +29,15 @@ from mmengine.logging import print_log
 from mmengine.model import MMDistributedDataParallel
 from mmengine.registry import MODEL_WRAPPERS
 
-_SYNC_TYPES = ('SyncBN', 'MMSyncBN', 'TorchSyncBN')
+from slimmm.models.ops.norm import TORCH_SYNC_BN_TYPES
+
 CPU_SYNC_BN = 'slimmm.CPUSyncBN'
 
 
 def _replace_sync_bn(node: Any) -> int:
     count = 0
     if isinstance(node, dict):
-        if node.get('type') in _SYNC_TYPES:
+        if node.get('type') in TORCH_SYNC_BN_TYPES:
             node['type'] = CPU_SYNC_BN
             count += 1
         for value in node.values():

@@ -28,8 +28,10 @@ from .slicing import leading_block
 from .sync_norm import needs_cpu_sync, sync_batch_norm
 from .width import SlimmableMixin, width_key
 
-SYNC_BN_TYPES = ('SyncBN', 'MMSyncBN', 'TorchSyncBN', 'CPUSyncBN',
-                 'slimmm.CPUSyncBN')
+#: Norm types that synchronise through torch's (CUDA-only) SyncBN kernels.
+TORCH_SYNC_BN_TYPES = ('SyncBN', 'MMSyncBN', 'TorchSyncBN')
+#: Every synchronised type, slimmm's CPU one included.
+SYNC_BN_TYPES = TORCH_SYNC_BN_TYPES + ('CPUSyncBN', 'slimmm.CPUSyncBN')
 
 
 def _plain_norm(norm_cfg: Dict, channels: int) -> nn.Module:
