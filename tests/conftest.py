@@ -38,6 +38,25 @@ os.environ.setdefault('OMP_NUM_THREADS', '1')
 torch.set_num_threads(1)
 
 
+@pytest.fixture(scope='session', autouse=True)
+def forked_tool_launches():
+    """``slimmm.apis.transfer`` (the transfer runner and the main job)
+    starts ``python tools/train.py`` / ``tools/test.py`` as processes
+    forked from the tool server of tests/tool_processes.py: the same
+    processes, commands, logs and exit statuses, without 5 s of imports
+    each."""
+    import subprocess
+    import types
+
+    import tool_processes
+
+    from slimmm.apis import transfer
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(transfer, 'subprocess', types.SimpleNamespace(
+            call=tool_processes.call, STDOUT=subprocess.STDOUT))
+        yield
+
+
 @pytest.fixture(scope='session')
 def tiny_imagenet(tmp_path_factory):
     """Tiny ImageNet-layout dataset (10 classes of drawn shapes, 64 px)."""

@@ -2,6 +2,7 @@
 (tools/train.py and tools/test.py call it), and it is a no-op without one."""
 import torch.distributed as dist
 import torch.multiprocessing as mp
+from tool_processes import start_ranks
 
 from slimmm.apis.cpu_dist import close_distributed
 
@@ -15,7 +16,7 @@ def _worker(rank, port, result):
 
 def test_both_ranks_leave_the_group(free_port):
     result = mp.Manager().dict()
-    mp.spawn(_worker, args=(free_port, result), nprocs=2, join=True)
+    start_ranks(_worker, (free_port, result))
     assert dict(result) == {0: 0, 1: 0}
 
 

@@ -6,14 +6,13 @@ import os
 import os.path as osp
 import random
 import shutil
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 import torch
 from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
+from tool_processes import run_tool
 
 from slimmm.apis import load_config
 from slimmm.apis.transfer_checks import TransferInputError, check_data
@@ -128,13 +127,11 @@ def test_missing_coco_and_voc_images(tmp_path):
 
 def test_train_py_missing_root_is_one_line(tmp_path):
     root = str(tmp_path / 'tiny_imagenet')
-    proc = subprocess.run(
-        [sys.executable, osp.join(REPO, 'tools/train.py'), TINY,
+    proc = run_tool(
+        [osp.join(REPO, 'tools/train.py'), TINY,
          '--work-dir', str(tmp_path / 'work'), '--cfg-options',
          'train_dataloader.dataset.type=CustomDataset',
-         f'train_dataloader.dataset.data_root={root}'],
-        cwd=REPO, capture_output=True, text=True, timeout=120,
-        env=dict(os.environ, PYTHONPATH=REPO, OMP_NUM_THREADS='1'))
+         f'train_dataloader.dataset.data_root={root}'], timeout=120)
     assert proc.returncode == 1
     assert proc.stderr.strip() == (
         f"error: Dataset root '{root}' does not exist; create it with: "

@@ -11,8 +11,8 @@ import os
 
 import torch
 import torch.distributed as dist
-import torch.multiprocessing as mp
 from mmengine.optim import OptimWrapper
+from tool_processes import start_ranks
 
 SAMPLER_SEED = 7
 
@@ -79,7 +79,7 @@ def test_two_gloo_processes_with_sync_bn_match_single_process_reference(
     import sys
     sys.path.insert(0, os.path.dirname(__file__))
     out = str(tmp_path / 'update.pth')
-    mp.spawn(_rank, args=(free_port, out), nprocs=2, join=True)
+    start_ranks(_rank, (free_port, out))
     result = torch.load(out, weights_only=True)
 
     from slimmm.models.ops import using_width

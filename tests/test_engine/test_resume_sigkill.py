@@ -6,7 +6,9 @@ the processes are what costs), and one chain: a ``tools/train.py`` process
 SIGKILLed right after the mid-epoch checkpoint of epoch 1 (iteration 2 of
 4), a ``tools/train.py --resume`` process SIGKILLed right after the
 checkpoint at the end of epoch 1 (iteration 4), and a last resume to the end
-(in this process: only the two killed runs need their own). A new config
+(in this process: only the two killed runs need their own). The killed
+processes run tools/train.py as ``__main__`` in children forked from a
+server that has imported the stack (tests/tool_processes.py). A new config
 (e.g. the joint slimmable detector, ``detection-joint``) is one more entry
 of ``RUNS``.
 """
@@ -16,14 +18,13 @@ import json
 import os
 import os.path as osp
 import signal
-import subprocess
-import sys
 import time
 
 import pytest
 import torch
 from mmengine.config import DictAction
 from mmengine.runner import Runner
+from tool_processes import ToolProcess, run_tool, wait_until
 
 from slimmm.apis import load_run_config
 from slimmm.apis.transfer_checks import check_data
@@ -114,39 +115,34 @@ def scalars(work_dir):
 
 
 def train_command(config, work_dir, options, resume=False):
-    command = [sys.executable, osp.join(REPO, 'tools/train.py'),
-               osp.join(REPO, config), '--work-dir', work_dir]
+    command = [osp.join(REPO, 'tools/train.py'), osp.join(REPO, config),
+               '--work-dir', work_dir]
     if resume:
         command.append('--resume')
     return command + ['--cfg-options', *options]
 
 
 def environment():
-    return dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=REPO +
-                os.pathsep + os.environ.get('PYTHONPATH', ''))
+    return dict(os.environ, OMP_NUM_THREADS='1')
+
+
+def next_second():
+    """Sleep to the next wall-clock second. Each run logs under
+    work_dir/<start time to the second>/: two runs of a chain started in
+    the same second would share a folder."""
+    time.sleep(1.01 - time.time() % 1)
 
 
 def run_and_kill(command, work_dir, iteration, timeout=240):
-    """Start ``command`` and SIGKILL it as soon as the checkpoint of
+    """Start ``python COMMAND`` and SIGKILL it as soon as the checkpoint of
     ``iteration`` is complete and recorded as the latest."""
     wanted = osp.join(work_dir, f'iter_{iteration}.pth')
-    proc = subprocess.Popen(command, cwd=REPO, env=environment(),
-                            stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
-    deadline = time.time() + timeout
+    proc = ToolProcess(command, cwd=REPO, env=environment())
     try:
-        while latest_checkpoint(work_dir) != wanted:
-            if proc.poll() is not None:
-                raise AssertionError(
-                    f'ended (rc {proc.returncode}) before iteration '
-                    f'{iteration}: {proc.stderr.read()[-3000:]}')
-            if time.time() > deadline:
-                raise AssertionError(f'no {wanted} in {timeout} s')
-            time.sleep(0.02)
-        proc.send_signal(signal.SIGKILL)
+        wait_until(lambda: latest_checkpoint(work_dir) == wanted, proc,
+                   timeout, f'iteration {iteration}')
     finally:
-        proc.wait()
-        proc.stderr.close()
+        proc.kill()
     assert proc.returncode == -signal.SIGKILL
 
 
@@ -197,11 +193,10 @@ def test_sigkill_then_resume_equals_straight_run(name, tiny_imagenet,
 
     run_and_kill(train_command(config, chain, options), chain,
                  KILL_AFTER[0])
+    next_second()
     run_and_kill(train_command(config, chain, options, resume=True), chain,
                  KILL_AFTER[1])
-    # Each run logs under work_dir/<start time to the second>/: start in
-    # the next second, or this run shares the killed one's folder.
-    time.sleep(1.01 - time.time() % 1)
+    next_second()
     train_in_process(config, chain, options, resume=True)
     segments = scalars(chain)
     assert len(segments) == 3
@@ -236,10 +231,8 @@ def test_kill_while_saving_leaves_previous_checkpoint(tmp_path):
     with open(osp.join(work_dir, 'last_checkpoint'), 'w') as f:
         f.write(previous)
     target = osp.join(work_dir, 'iter_4.pth')
-    proc = subprocess.run(
-        [sys.executable, '-c', KILL_BETWEEN_WRITE_AND_RENAME, target],
-        cwd=REPO, env=environment(), capture_output=True, text=True,
-        timeout=120)
+    proc = run_tool(['-c', KILL_BETWEEN_WRITE_AND_RENAME, target],
+                    env=environment(), timeout=120)
     assert proc.returncode == -signal.SIGKILL, proc.stderr[-2000:]
     # The bytes were written, but only to a hidden temporary file.
     leftovers = os.listdir(work_dir)

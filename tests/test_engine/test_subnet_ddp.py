@@ -14,6 +14,7 @@ import torch
 import torch.multiprocessing as mp
 from mmengine.optim import OptimWrapper
 from test_slimclr_runner import REPO, read_scalars
+from tool_processes import start_ranks
 
 from slimmm.engine import SubnetDistributedDataParallel
 from slimmm.models.algorithms import DSPNet, backward_order
@@ -144,9 +145,7 @@ def _ddp_worker(rank, port, result):
 def test_two_ranks_equal_one_averaged_step(free_port):
     manager = mp.Manager()
     result = manager.dict()
-    # fork: the ranks start in ~1 s instead of re-importing the stack
-    mp.start_processes(_ddp_worker, args=(free_port, result), nprocs=2,
-                       join=True, start_method='fork')
+    start_ranks(_ddp_worker, (free_port, result))
     rank0, rank1 = result[0], result[1]
     # Same sub-networks on both ranks (and as the reference), full
     # sandwich: largest, two random, smallest.
@@ -247,7 +246,7 @@ def test_dist_train_two_cpu_processes(tiny_imagenet, tmp_path, free_port):
     assert osp.exists(osp.join(work_dir, 'epoch_1.pth'))
 
 
-def _mocov3_worker(rank, port, result):
+def _mocov3_worker(rank, port, out):
     """SlimCLR-MoCov3 on two ranks: SubnetDistributedDataParallel (one
     backward per width) against the one-graph loss() on each rank with the
     gradients averaged over the ranks (what DDP computes), from the same
@@ -279,21 +278,22 @@ def _mocov3_worker(rank, port, result):
         for grad in one_graph.values():
             dist.all_reduce(grad)
             grad /= 2
-        result[rank] = [(grads, float(log_vars['loss'])),
-                        (one_graph, float(loss))]
+        torch.save([(grads, float(log_vars['loss'])),
+                    (one_graph, float(loss))], out.format(rank=rank))
     finally:
         dist.destroy_process_group()
 
 
-def test_mocov3_per_width_backward_under_ddp(free_port):
+def test_mocov3_per_width_backward_under_ddp(free_port, tmp_path):
     """The in-batch negatives come from both ranks, the per-width
     backwards accumulate under no_sync and all-reduce once: the averaged
     gradients and the loss equal those of the one-graph loss."""
-    manager = mp.Manager()
-    result = manager.dict()
-    # fork: the ranks start in ~1 s instead of re-importing the stack
-    mp.start_processes(_mocov3_worker, args=(free_port, result), nprocs=2,
-                       join=True, start_method='fork')
+    # Files, not a multiprocessing.Manager: the manager's teardown with
+    # gradient dicts in it took 10-17 s.
+    out = str(tmp_path / 'rank{rank}.pth')
+    start_ranks(_mocov3_worker, (free_port, out))
+    result = [torch.load(out.format(rank=r), weights_only=True)
+              for r in (0, 1)]
     for rank in range(2):
         (per_width, loss), (one_graph, ref_loss) = result[rank]
         assert loss == pytest.approx(ref_loss, rel=1e-5)

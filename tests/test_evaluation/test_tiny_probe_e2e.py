@@ -4,12 +4,11 @@ plot; then tools-style evaluation of the trained probe."""
 import csv
 import glob
 import os.path as osp
-import subprocess
-import sys
 
 import pytest
 import torch
 from mmengine.runner import Runner
+from tool_processes import run_tool
 
 from slimmm.apis import load_config
 from slimmm.utils.checkpoint import read_checkpoint, state_dict_of
@@ -129,12 +128,11 @@ def test_knn_command_prints_and_saves_per_width_table(probe_run,
     work = str(probe_run['work'] / 'knn')
     # data_root=DIR reaches the bank and the queries (slimmm's tools).
     options = [f"data_root={tiny_imagenet['root'].rstrip('/')}/"]
-    proc = subprocess.run(
-        [sys.executable, 'tools/benchmarks/knn_eval.py',
+    proc = run_tool(
+        ['tools/benchmarks/knn_eval.py',
          'configs/benchmarks/knn/knn-k20_slimmable-r18_tiny.py',
          '--checkpoint', probe_run['pretrain'], '--work-dir', work,
-         '--cfg-options', *options],
-        cwd=ROOT, capture_output=True, text=True, timeout=300)
+         '--cfg-options', *options], cwd=ROOT, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert '| width |' in proc.stdout
     rows = _report_rows(work, '_knn')
@@ -154,12 +152,13 @@ def test_semi_supervised_10pct_commands(probe_run, tiny_imagenet):
     moved."""
     subset = osp.join(tiny_imagenet['root'], 'meta', 'train_10pct_seed0.txt')
     if not osp.exists(subset):
-        subprocess.run(
-            [sys.executable, 'tools/dataset_converters/make_label_subset.py',
+        made = run_tool(
+            ['tools/dataset_converters/make_label_subset.py',
              '--ann-file', osp.join(tiny_imagenet['root'], 'meta',
                                     'train.txt'),
              '--fraction', '0.1', '--seed', '0', '--out', subset],
-            cwd=ROOT, check=True, capture_output=True, timeout=120)
+            cwd=ROOT, timeout=120)
+        assert made.returncode == 0, made.stderr[-2000:]
     with open(subset) as f:
         assert len(f.read().split('\n')[:-1]) == 40  # 4 per class
     options = dict(data_options(tiny_imagenet['root']), log_level='WARNING')

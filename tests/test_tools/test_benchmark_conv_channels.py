@@ -1,8 +1,8 @@
 """tools/analysis_tools/benchmark_conv_channels.py prints one row per
 channel count whose GFLOP/s follow from its times and the conv's FLOPs."""
 import os.path as osp
-import subprocess
-import sys
+
+from tool_processes import run_tool
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 SCRIPT = osp.join(REPO, 'tools', 'analysis_tools',
@@ -10,10 +10,10 @@ SCRIPT = osp.join(REPO, 'tools', 'analysis_tools',
 
 
 def test_rows_per_channel_count():
-    out = subprocess.run(
-        [sys.executable, SCRIPT, '--channels', '16', '24', '--size', '56',
-         '--batch', '4', '--repeats', '2', '--threads', '1'],
-        check=True, capture_output=True, text=True).stdout
+    run = run_tool([SCRIPT, '--channels', '16', '24', '--size', '56',
+                    '--batch', '4', '--repeats', '2', '--threads', '1'])
+    assert run.returncode == 0, run.stderr[-2000:]
+    out = run.stdout
     rows = [line.strip('|').split('|') for line in out.splitlines()
             if line.startswith('| ') and line[2].isdigit()]
     assert [int(row[0]) for row in rows] == [16, 24]

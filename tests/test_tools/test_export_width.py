@@ -3,13 +3,13 @@ and compute the slimmable backbone's features at that width."""
 import os
 import os.path as osp
 import runpy
-import subprocess
 import sys
 
 import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
+from tool_processes import run_tool
 
 from slimmm.models import backbones as slimmm_backbones
 from slimmm.models.export import (build_backbone, calibrate_backbone,
@@ -128,15 +128,10 @@ def test_save_refuses_to_overwrite(tmp_path):
     assert torch.load(str(out))['state_dict'] == {}
 
 
-def run_tool(*args):
-    env = dict(os.environ)
-    env['PYTHONPATH'] = os.pathsep.join(
-        p for p in (REPO, env.get('PYTHONPATH')) if p)
-    return subprocess.run(
-        [sys.executable,
-         osp.join(REPO, 'tools', 'model_converters', 'export_width.py'),
-         *map(str, args)],
-        env=env, capture_output=True, text=True, timeout=300)
+def run_export_tool(*args):
+    return run_tool(
+        [osp.join(REPO, 'tools', 'model_converters', 'export_width.py'),
+         *map(str, args)], timeout=300)
 
 
 def test_cli_reads_the_config_from_the_checkpoint(tmp_path):
@@ -150,7 +145,7 @@ def test_cli_reads_the_config_from_the_checkpoint(tmp_path):
                                for k, v in slim.state_dict().items()},
                 'meta': {'cfg': cfg.pretty_text}}, str(ckpt))
     out = tmp_path / 'r18_w0.5.pth'
-    result = run_tool(ckpt, '--width', 0.5, '--out', out)
+    result = run_export_tool(ckpt, '--width', 0.5, '--out', out)
     assert result.returncode == 0, result.stderr[-2000:]
     exported = torch.load(str(out))  # safe loader: plain types only
     from mmpretrain.models import ResNet

@@ -1,13 +1,11 @@
 """Per-width params / FLOPs of ResNet-50 and ResNet-18 (224x224 input,
 1000-class linear head) against the papers' tables."""
 import json
-import os
 import os.path as osp
-import subprocess
-import sys
 
 import pytest
 from mmengine.config import Config
+from tool_processes import run_tool
 
 from slimmm.analysis import (backbone_complexity, complexity_table,
                              widths_to_evaluate)
@@ -45,15 +43,10 @@ def test_params_and_flops_per_width(config):
 
 
 def test_cli_json():
-    env = dict(os.environ)
-    env['PYTHONPATH'] = os.pathsep.join(
-        p for p in (REPO, env.get('PYTHONPATH')) if p)
-    result = subprocess.run(
-        [sys.executable, osp.join(REPO, 'tools', 'analysis_tools',
-                                  'get_flops.py'),
+    result = run_tool(
+        [osp.join(REPO, 'tools', 'analysis_tools', 'get_flops.py'),
          osp.join(CONFIGS, 'slimmable-r18_4widths.py'), '--json',
-         '--widths', '0.5', '0.25'],
-        env=env, capture_output=True, text=True, timeout=300)
+         '--widths', '0.5', '0.25'], timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     rows = json.loads(result.stdout)
     assert [set(row) for row in rows] == [{'width', 'params', 'flops'}] * 2

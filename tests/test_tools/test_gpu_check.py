@@ -3,10 +3,10 @@
 failures, timeouts, pytest's results and the GPU targets."""
 import json
 import os.path as osp
-import subprocess
 import sys
 
 import pytest
+from tool_processes import run_tool
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, osp.join(REPO, 'tools', 'benchmarks'))
@@ -27,10 +27,9 @@ CPU_STEPS = [s.name for s in gpu_check.STEPS
 @pytest.fixture(scope='module')
 def cpu_report(tmp_path_factory):
     out = tmp_path_factory.mktemp('gpu_check')
-    run = subprocess.run(
-        [sys.executable, osp.join(REPO, 'tools/benchmarks/gpu_check.py'),
-         '--cpu', '--out', str(out), '--steps'] + CPU_STEPS, cwd=REPO,
-        capture_output=True, text=True, timeout=600)
+    run = run_tool(
+        [osp.join(REPO, 'tools/benchmarks/gpu_check.py'),
+         '--cpu', '--out', str(out), '--steps'] + CPU_STEPS, timeout=600)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     with open(out / 'gpu_check.json') as f:
         return out, json.load(f), run.stdout
@@ -61,10 +60,9 @@ def test_cpu_mode_runs_every_step(cpu_report):
 
 def test_existing_report_is_not_overwritten(cpu_report):
     out = cpu_report[0]
-    run = subprocess.run(
-        [sys.executable, osp.join(REPO, 'tools/benchmarks/gpu_check.py'),
-         '--cpu', '--out', str(out), '--steps', 'joint'], cwd=REPO,
-        capture_output=True, text=True)
+    run = run_tool(
+        [osp.join(REPO, 'tools/benchmarks/gpu_check.py'),
+         '--cpu', '--out', str(out), '--steps', 'joint'])
     assert run.returncode != 0
     assert 'exists; pass --out NEW_FOLDER' in run.stderr
 

@@ -5,7 +5,8 @@
 
 Steps, the most important numbers first, each in its own process with its
 own time budget (a crash, a hang or a CUDA error in one step is recorded in
-the report and the next step still runs):
+the report and the next step still runs; ``--cpu`` runs the Python steps in
+its own process, without budgets):
 
 * ``pretrain:<algorithm>``: ``tools/analysis_tools/benchmark_pretrain.py``
   for one algorithm at ResNet-50, the paper's crop (DSPNet: its ResNet-34
@@ -580,6 +581,35 @@ def run_here(step: str, mode: str, out_dir: str, log_path: str) -> Dict:
                 seconds=time.perf_counter() - start)
 
 
+def run_script_here(argv: List[str], log_path: str) -> Dict:
+    """``python SCRIPT ARGS`` (``argv``) in this process (no time limit),
+    its output and traceback, if any, in the log."""
+    import contextlib
+    import runpy
+    import traceback
+    script = osp.join(REPO, argv[1])
+    start = time.perf_counter()
+    saved_argv, saved_path = sys.argv, list(sys.path)
+    with open(log_path, 'w') as log, contextlib.redirect_stdout(log), \
+            contextlib.redirect_stderr(log):
+        print(' '.join(argv), flush=True)
+        sys.argv = [script] + argv[2:]
+        sys.path.insert(0, osp.dirname(script))
+        try:
+            runpy.run_path(script, run_name='__main__')
+            returncode = 0
+        except SystemExit as end:
+            returncode = end.code if isinstance(end.code, int) else \
+                int(end.code is not None)
+        except Exception:
+            traceback.print_exc()
+            returncode = 1
+        finally:
+            sys.argv, sys.path[:] = saved_argv, saved_path
+    return dict(returncode=returncode, timed_out=False,
+                seconds=time.perf_counter() - start)
+
+
 def _log_tail(path: str, lines: int = 25) -> str:
     with open(path) as f:
         return ''.join(f.readlines()[-lines:])
@@ -595,9 +625,13 @@ def run_step(step: Step, mode: str, out_dir: str, budget: float) -> Dict:
         argv = step.command(mode, out_dir)
         if mode == 'cpu' and '--run-step' in argv:
             # One import of the stack for all of this file's own steps
-            # (CI time); on a GPU each step keeps its own process.
+            # and the benchmark scripts (CI time); on a GPU each step
+            # keeps its own process.
             outcome = run_here(argv[argv.index('--run-step') + 1], mode,
                                out_dir, log_path)
+        elif mode == 'cpu' and argv[0] == sys.executable and \
+                argv[1].endswith('.py'):
+            outcome = run_script_here(argv, log_path)
         else:
             outcome = run_child(argv, budget, log_path)
     except Exception as error:  # e.g. the command could not be started

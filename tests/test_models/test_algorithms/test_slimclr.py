@@ -4,6 +4,7 @@ import pytest
 import torch
 import torch.multiprocessing as mp
 from grad_checks import assert_grads_close, grads_of
+from tool_processes import start_ranks
 
 from slimmm.models.losses import slimclr_loss_weights, slimclr_total_loss
 from slimmm.registry import MODELS
@@ -231,8 +232,7 @@ def _queue_worker(rank, port, result):
 def test_queue_holds_both_ranks_keys(free_port):
     manager = mp.Manager()
     result = manager.dict()
-    mp.start_processes(_queue_worker, args=(free_port, result), nprocs=2,
-                       join=True, start_method='fork')
+    start_ranks(_queue_worker, (free_port, result))
     queue0, own0, ptr0, inverse0, restored0 = result[0]
     queue1, own1, ptr1, inverse1, restored1 = result[1]
     assert restored0 and restored1 and torch.equal(inverse0, inverse1)

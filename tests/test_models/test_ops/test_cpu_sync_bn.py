@@ -7,9 +7,9 @@ import os
 import pytest
 import torch
 import torch.distributed as dist
-import torch.multiprocessing as mp
 import torch.nn as nn
 from mmengine.model import revert_sync_batchnorm
+from tool_processes import start_ranks
 
 WIDTHS = [1.0, 0.5]
 
@@ -69,7 +69,7 @@ def _rank(rank, port, space, out):
 def test_two_processes_equal_one_whole_batch(space, tmp_path, free_port):
     from slimmm.models.ops import CPUSyncBatchNorm, SlicedBatchNorm2d
     out = str(tmp_path / 'rank{rank}.pth')
-    mp.spawn(_rank, args=(free_port, space, out), nprocs=2, join=True)
+    start_ranks(_rank, (free_port, space, out))
     ranks = [torch.load(out.format(rank=r), weights_only=True)
              for r in (0, 1)]
 
