@@ -52,8 +52,17 @@ def test_cpu_mode_runs_every_step(cpu_report):
     assert all(r['max_rel_diff'] <= gpu_check.EQUAL_TOLERANCE
                for part in speed for r in part['rows'])
     assert steps['maskrcnn']['result']['rows'][0]['finite']
+    # The joint detector's cost against the per-width iterations (no
+    # memory processes on CPU): the same computation, so FLOPs agree up
+    # to the RoIs each run samples.
+    joint = steps['joint']['result']
+    assert joint['widths'] == [1.0, 0.75, 0.5, 0.25]
+    assert 0.9 <= joint['flops_ratio'] <= 1.1
+    assert joint['time_ratio'] > 0 and 'memory_ratio' not in joint
     markdown = (out / 'gpu_check.md').read_text()
     assert '## Targets' in markdown and '## AMP train steps' in markdown
+    assert '## Joint slimmable detector' in markdown
+    assert 'joint detector: iteration <= 1.05' in markdown
     assert (out / 'logs' / 'pretrain_SlimCLR-MoCov3.log').exists()
     assert '[gpu_check] width_speed: ok' in stdout
 

@@ -4,7 +4,7 @@ side in one run.
 
     python tools/analysis_tools/benchmark_joint_detector.py \
         [--config CONFIG] [--image-size 224] [--batch-size 2] \
-        [--repeats 5] [--out result.json]
+        [--repeats 5] [--skip-memory] [--out result.json]
 
 * *joint*: ``train_step`` of the joint detector (every width of
   ``train_widths``, one backward per width, one optimizer step);
@@ -55,6 +55,9 @@ def parse_args(argv=None):
     parser.add_argument('--image-size', type=int, default=224)
     parser.add_argument('--batch-size', type=int, default=2)
     parser.add_argument('--repeats', type=int, default=5)
+    parser.add_argument('--skip-memory', action='store_true',
+                        help='no peak-memory processes (FLOPs and time '
+                        'only)')
     parser.add_argument('--out', help='write every number as JSON here')
     parser.add_argument('--child', choices=['joint', 'full'],
                         help=argparse.SUPPRESS)
@@ -181,8 +184,11 @@ def benchmark(args) -> Dict:
                 times[key].append(seconds)
     ratios = [times['joint'][i] / sum(times[w][i] for w in widths)
               for i in range(args.repeats)]
-    peak_joint = peak_memory(args, 'joint')
-    peak_full = peak_memory(args, 'full')
+    memory = {}
+    if not args.skip_memory:
+        memory = dict(peak_joint=peak_memory(args, 'joint'),
+                      peak_full=peak_memory(args, 'full'))
+        memory['memory_ratio'] = memory['peak_joint'] / memory['peak_full']
     return dict(
         config=args.config, widths=widths, image_size=args.image_size,
         batch_size=args.batch_size, repeats=args.repeats,
@@ -191,9 +197,15 @@ def benchmark(args) -> Dict:
         flops_ratio=flops_joint / sum(flops_widths.values()),
         time_joint=statistics.median(times['joint']),
         time_per_width={w: statistics.median(times[w]) for w in widths},
-        time_ratio=statistics.median(ratios), time_raw=times,
-        peak_joint=peak_joint, peak_full=peak_full,
-        memory_ratio=peak_joint / peak_full)
+        time_ratio=statistics.median(ratios), time_raw=times, **memory)
+
+
+def mib(value) -> str:
+    return '-' if value is None else f'{value / 2**20:.0f}'
+
+
+def ratio(value) -> str:
+    return '-' if value is None else f'{value:.3f}'
 
 
 def main(argv=None):
@@ -213,9 +225,9 @@ def main(argv=None):
           f"{sum(result['flops_per_width'].values()) / 1e9:.1f} | "
           f"{result['flops_ratio']:.3f} | {result['time_joint']:.2f} | "
           f"{sum(result['time_per_width'].values()):.2f} | "
-          f"{result['time_ratio']:.3f} | {result['peak_joint'] / 2**20:.0f} "
-          f"| {result['peak_full'] / 2**20:.0f} | "
-          f"{result['memory_ratio']:.3f} |")
+          f"{result['time_ratio']:.3f} | {mib(result.get('peak_joint'))} "
+          f"| {mib(result.get('peak_full'))} | "
+          f"{ratio(result.get('memory_ratio'))} |")
     if args.out:
         with open(args.out, 'w') as f:
             json.dump(result, f, indent=2, default=str)

@@ -23,11 +23,14 @@ its own process, without budgets):
   slimmable ResNet-50: each width against its exported plain network,
   forward and forward+backward, NCHW and channels_last, and their output
   difference in fp32.
+* ``joint``: ``tools/analysis_tools/benchmark_joint_detector.py`` on the
+  joint slimmable detector of SlimCLR's Table 2 recipe (``JOINT_CONFIG``;
+  the tiny joint Mask R-CNN in ``--cpu`` mode): one joint iteration (every
+  width, one backward each, one optimizer step) against the four per-width
+  iterations side by side, FLOPs, and its peak memory against one
+  full-width iteration.
 * ``maskrcnn``: one Mask R-CNN R-50-FPN training iteration at 1333 x 800
   (two images) per width of the slimmable backbone.
-* ``joint``: one iteration (every width, one backward each) of the joint
-  slimmable detector of SlimCLR's Table 2 recipe (``JOINT_CONFIG``; the tiny
-  joint Mask R-CNN in ``--cpu`` mode).
 
 Modes: the full check fits in 8 minutes on one H100/H200 GPU, ``--quick``
 in 3 (fewer algorithms and repeats); ``--cpu`` runs every step on the CPU
@@ -59,11 +62,12 @@ from typing import Callable, Dict, List
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 PRETRAIN_TOOL = 'tools/analysis_tools/benchmark_pretrain.py'
 WIDTH_SPEED_TOOL = 'tools/analysis_tools/benchmark_width_speed.py'
+JOINT_COST_TOOL = 'tools/analysis_tools/benchmark_joint_detector.py'
 SLIMMABLE_R50 = 'configs/backbones/slimmable-r50_4widths.py'
 MASK_RCNN = ('configs/benchmarks/mmdetection/'
              'mask-rcnn_slimmable-r50_fpn_syncbn_1x_coco.py')
-#: The joint slimmable detector timed: SlimCLR's Table 2 recipe, and its
-#: tiny twin in --cpu mode.
+#: The joint slimmable detector measured: SlimCLR's Table 2 recipe, and
+#: its tiny twin in --cpu mode.
 JOINT_CONFIG = dict(
     gpu='configs/benchmarks/mmdetection/'
     'mask-rcnn_slimmable-r50_fpn_joint-4widths_8xb8-1x_coco.py',
@@ -98,6 +102,8 @@ PER_WIDTH_BACKWARD = ('SlimCLR-MoCov3', 'DSPNet')
 TIME_TARGET = 1.10  # sampled step / the same step with plain sub-networks
 MEMORY_TARGET = 1.15  # per-width-backward peak / full-width-only peak
 EQUAL_TOLERANCE = 1e-5  # max |exported - slimmable| / max |slimmable|
+JOINT_TIME_TARGET = 1.05  # joint iteration / sum of per-width iterations
+JOINT_MEMORY_TARGET = 1.15  # joint peak / one full-width iteration's peak
 
 # What every step needs; checked without importing (seconds saved), so a
 # machine without the stack fails before spending device time.
@@ -230,6 +236,29 @@ def _width_speed_summary(mode: str, out_dir: str) -> Dict:
     return _read_json(out_dir, 'width_speed.json')
 
 
+def _joint_command(mode: str, out_dir: str) -> List[str]:
+    argv = [sys.executable, JOINT_COST_TOOL, '--out',
+            osp.join(out_dir, 'joint.json')]
+    if mode == 'cpu':
+        return argv + ['--config', JOINT_CONFIG['cpu'], '--image-size', '64',
+                       '--batch-size', '1', '--repeats', '1',
+                       '--skip-memory']
+    # The recipe's images are 1333 x 800; two per GPU keep the step short.
+    return argv + ['--config', JOINT_CONFIG['gpu'], '--image-size', '800',
+                   '--batch-size', '2', '--repeats',
+                   '2' if mode == 'quick' else '3']
+
+
+def _joint_summary(mode: str, out_dir: str) -> Dict:
+    result = _read_json(out_dir, 'joint.json')
+    keep = ('config', 'widths', 'image_size', 'batch_size', 'flops_ratio',
+            'time_joint', 'time_ratio', 'peak_joint', 'peak_full',
+            'memory_ratio')
+    summary = {k: result[k] for k in keep if k in result}
+    summary['time_per_width_sum'] = sum(result['time_per_width'].values())
+    return summary
+
+
 STEPS = [
     pretrain_step('SlimCLR-MoCov3'),
     Step('cuda_tests', dict(full=120, quick=90, cpu=60), cuda_tests_command,
@@ -240,14 +269,13 @@ STEPS = [
          lambda mode, out: _read_json(out, 'amp.json')),
     Step('width_speed', dict(full=75, quick=40, cpu=60), _width_speed_command,
          _width_speed_summary),
+    Step('joint', dict(full=90, quick=60, cpu=60), _joint_command,
+         _joint_summary),
     pretrain_step('SlimCLR-MoCov2'),
     pretrain_step('US3L'),
     Step('maskrcnn', dict(full=75, quick=45, cpu=60),
          lambda mode, out: _self_command('maskrcnn', mode, out),
          lambda mode, out: _read_json(out, 'maskrcnn.json')),
-    Step('joint', dict(full=45, quick=30, cpu=60),
-         lambda mode, out: _self_command('joint', mode, out),
-         lambda mode, out: _read_json(out, 'joint.json')),
 ]
 
 
@@ -503,25 +531,7 @@ def run_maskrcnn(mode: str, out_dir: str) -> None:
     _write_json(out_dir, 'maskrcnn.json', dict(rows=rows))
 
 
-def run_joint(mode: str, out_dir: str) -> None:
-    """One iteration of the joint slimmable detector (``JOINT_CONFIG``)."""
-    from slimmm.apis import load_config
-    device = _device(mode)
-    rows = []
-    for path in [osp.join(REPO, JOINT_CONFIG['cpu' if mode == 'cpu'
-                                             else 'gpu'])]:
-        cfg = load_config(path)
-        backbone = cfg.model.get('backbone', {})
-        if isinstance(backbone, dict) and 'init_cfg' in backbone:
-            backbone['init_cfg'] = None  # no pretrained file needed
-        row = dict(config=osp.relpath(path, REPO),
-                   **time_detector(cfg, device, mode))
-        rows.append(row)
-        print(f'{row["config"]}: {row["step_time"]:.3f} s/iter', flush=True)
-    _write_json(out_dir, 'joint.json', dict(rows=rows))
-
-
-IN_PROCESS = dict(amp=run_amp, maskrcnn=run_maskrcnn, joint=run_joint)
+IN_PROCESS = dict(amp=run_amp, maskrcnn=run_maskrcnn)
 
 
 def _write_json(out_dir: str, name: str, data) -> None:
@@ -719,6 +729,17 @@ def targets(steps: Dict[str, Dict]) -> List[Dict]:
         add(f'exported widths equal the slimmable network (fp32, '
             f'relative {EQUAL_TOLERANCE:g})', f'max {max(diffs):.1e}',
             max(diffs) <= EQUAL_TOLERANCE)
+    joint = steps.get('joint', {}).get('result', {})
+    if 'time_ratio' in joint:
+        value = joint['time_ratio']
+        add(f'joint detector: iteration <= {JOINT_TIME_TARGET} x the '
+            'per-width iterations', f'{value:.3f}',
+            value <= JOINT_TIME_TARGET)
+    if 'memory_ratio' in joint:
+        value = joint['memory_ratio']
+        add(f'joint detector: peak memory <= {JOINT_MEMORY_TARGET} x one '
+            'full-width iteration', f'{value:.3f}',
+            value <= JOINT_MEMORY_TARGET)
     tests = steps.get('cuda_tests', {}).get('result')
     if tests:
         add('CUDA tests pass',
@@ -845,20 +866,33 @@ def _speed_section(steps: Dict) -> List[str]:
 
 def _detector_section(steps: Dict) -> List[str]:
     lines = []
-    for name, title, key in (('maskrcnn', 'Mask R-CNN R-50-FPN', 'width'),
-                             ('joint', 'Joint slimmable detector',
-                              'config')):
-        rows = steps.get(name, {}).get('result', {}).get('rows', [])
-        if not rows:
-            continue
-        lines += ['', f'## {title}: one training iteration', '',
-                  f'| {key} | image | s/iter | peak (MiB) | loss finite |',
+    rows = steps.get('maskrcnn', {}).get('result', {}).get('rows', [])
+    if rows:
+        lines += ['', '## Mask R-CNN R-50-FPN: one training iteration', '',
+                  '| width | image | s/iter | peak (MiB) | loss finite |',
                   '|---|---|---|---|---|']
         for r in rows:
-            lines.append(f'| {r[key]} | {r["images"]} x {r["image"]} | '
+            lines.append(f'| {r["width"]} | {r["images"]} x {r["image"]} | '
                          f'{r["step_time"]:.3f} | '
                          f'{_fmt(r.get("peak_mib"), 0)} | '
                          f'{"yes" if r["finite"] else "**no**"} |')
+    joint = steps.get('joint', {}).get('result')
+    if joint:
+        lines += ['', '## Joint slimmable detector: one joint iteration '
+                  'against the per-width iterations', '',
+                  f'`{joint["config"]}`, batch {joint["batch_size"]}, '
+                  f'{joint["image_size"]} x {joint["image_size"]} px, widths '
+                  f'{", ".join(f"{w:g}" for w in joint["widths"])}.', '',
+                  '| FLOPs ratio | s joint | s per-width sum | time ratio | '
+                  'peak MiB joint | peak MiB full width | memory ratio |',
+                  '|---|---|---|---|---|---|---|',
+                  f'| {_fmt(joint["flops_ratio"])} | '
+                  f'{_fmt(joint["time_joint"])} | '
+                  f'{_fmt(joint["time_per_width_sum"])} | '
+                  f'{_fmt(joint["time_ratio"])} | '
+                  f'{_fmt(joint.get("peak_joint"), 0, 2**20)} | '
+                  f'{_fmt(joint.get("peak_full"), 0, 2**20)} | '
+                  f'{_fmt(joint.get("memory_ratio"))} |']
     return lines
 
 
