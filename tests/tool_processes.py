@@ -9,7 +9,9 @@ spends a minute on imports alone. The server (``multiprocessing``'s
 forkserver, started once per test session) imports the stack but runs no
 tensor operation, so forking it is safe; each child then runs the tool file
 as ``__main__`` exactly as the interpreter would, from ``cwd``, with ``env``
-as its environment, its stdout and stderr in files.
+as its environment, its stdout and stderr in files. One difference: the
+child ends as every multiprocessing child does (stdout and stderr flushed,
+then ``os._exit``), so ``atexit`` handlers do not run.
 """
 import multiprocessing
 import os
