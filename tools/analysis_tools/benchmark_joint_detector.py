@@ -4,7 +4,7 @@ side in one run.
 
     python tools/analysis_tools/benchmark_joint_detector.py \
         [--config CONFIG] [--image-size 224] [--batch-size 2] \
-        [--repeats 5] [--skip-memory] [--out result.json]
+        [--repeats 5] [--skip-memory | --memory-only] [--out result.json]
 
 * *joint*: ``train_step`` of the joint detector (every width of
   ``train_widths``, one backward per width, one optimizer step);
@@ -58,10 +58,17 @@ def parse_args(argv=None):
     parser.add_argument('--skip-memory', action='store_true',
                         help='no peak-memory processes (FLOPs and time '
                         'only)')
+    parser.add_argument('--memory-only', action='store_true',
+                        help='only the peak-memory processes (no FLOPs, '
+                        'no timing)')
     parser.add_argument('--out', help='write every number as JSON here')
     parser.add_argument('--child', choices=['joint', 'full'],
                         help=argparse.SUPPRESS)
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.skip_memory and args.memory_only:
+        parser.error('--skip-memory and --memory-only leave nothing to '
+                     'measure; pass one of them.')
+    return args
 
 
 def build(config: str):
@@ -166,9 +173,7 @@ def peak_memory(args, which: str) -> float:
     return json.loads(child.stdout.strip().splitlines()[-1])['peak']
 
 
-def benchmark(args) -> Dict:
-    model = build(args.config)
-    widths: List[float] = model.sample_widths(0, 1)
+def flops_and_time(args, model, widths: List[float]) -> Dict:
     singles = {w: per_width_model(model, w) for w in widths}
     batch = make_batch(model, args.batch_size, args.image_size)
     flops_joint = count_flops(model, batch)
@@ -184,28 +189,33 @@ def benchmark(args) -> Dict:
                 times[key].append(seconds)
     ratios = [times['joint'][i] / sum(times[w][i] for w in widths)
               for i in range(args.repeats)]
-    memory = {}
-    if not args.skip_memory:
-        memory = dict(peak_joint=peak_memory(args, 'joint'),
-                      peak_full=peak_memory(args, 'full'))
-        memory['memory_ratio'] = memory['peak_joint'] / memory['peak_full']
     return dict(
-        config=args.config, widths=widths, image_size=args.image_size,
-        batch_size=args.batch_size, repeats=args.repeats,
-        device='cuda' if torch.cuda.is_available() else 'cpu',
         flops_joint=flops_joint, flops_per_width=flops_widths,
         flops_ratio=flops_joint / sum(flops_widths.values()),
         time_joint=statistics.median(times['joint']),
         time_per_width={w: statistics.median(times[w]) for w in widths},
-        time_ratio=statistics.median(ratios), time_raw=times, **memory)
+        time_ratio=statistics.median(ratios), time_raw=times)
 
 
-def mib(value) -> str:
-    return '-' if value is None else f'{value / 2**20:.0f}'
+def benchmark(args) -> Dict:
+    model = build(args.config)
+    widths: List[float] = model.sample_widths(0, 1)
+    result = dict(
+        config=args.config, widths=widths, image_size=args.image_size,
+        batch_size=args.batch_size, repeats=args.repeats,
+        device='cuda' if torch.cuda.is_available() else 'cpu')
+    if not args.memory_only:
+        result.update(flops_and_time(args, model, widths))
+    if not args.skip_memory:
+        result.update(peak_joint=peak_memory(args, 'joint'),
+                      peak_full=peak_memory(args, 'full'))
+        result['memory_ratio'] = result['peak_joint'] / result['peak_full']
+    return result
 
 
-def ratio(value) -> str:
-    return '-' if value is None else f'{value:.3f}'
+def number(value, digits: int, scale: float = 1.0) -> str:
+    """``value / scale`` with ``digits`` decimals; '-' if not measured."""
+    return '-' if value is None else f'{value / scale:.{digits}f}'
 
 
 def main(argv=None):
@@ -220,14 +230,18 @@ def main(argv=None):
           's joint | s per-width sum | time ratio | peak MiB joint | '
           'peak MiB full width | memory ratio |')
     print('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
+    per_width = result.get('flops_per_width')
+    times = result.get('time_per_width')
     print(f"| {', '.join(f'{w:g}' for w in result['widths'])} | "
-          f"{result['flops_joint'] / 1e9:.1f} | "
-          f"{sum(result['flops_per_width'].values()) / 1e9:.1f} | "
-          f"{result['flops_ratio']:.3f} | {result['time_joint']:.2f} | "
-          f"{sum(result['time_per_width'].values()):.2f} | "
-          f"{result['time_ratio']:.3f} | {mib(result.get('peak_joint'))} "
-          f"| {mib(result.get('peak_full'))} | "
-          f"{ratio(result.get('memory_ratio'))} |")
+          f"{number(result.get('flops_joint'), 1, 1e9)} | "
+          f"{number(per_width and sum(per_width.values()), 1, 1e9)} | "
+          f"{number(result.get('flops_ratio'), 3)} | "
+          f"{number(result.get('time_joint'), 2)} | "
+          f"{number(times and sum(times.values()), 2)} | "
+          f"{number(result.get('time_ratio'), 3)} | "
+          f"{number(result.get('peak_joint'), 0, 2**20)} | "
+          f"{number(result.get('peak_full'), 0, 2**20)} | "
+          f"{number(result.get('memory_ratio'), 3)} |")
     if args.out:
         with open(args.out, 'w') as f:
             json.dump(result, f, indent=2, default=str)
