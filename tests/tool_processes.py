@@ -176,3 +176,29 @@ def call(cmd: Sequence[str], stdout=None, stderr=None, env=None, cwd=None,
                            log=stdout.name).wait()
     return subprocess.call(cmd, stdout=stdout, stderr=stderr, env=env,
                            cwd=cwd, **kwargs)
+
+
+def run_tool_ranks(argv: Sequence[str], nprocs: int, port: int,
+                   env: Optional[Dict[str, str]] = None,
+                   timeout: float = 600) -> list:
+    """``torchrun --nproc_per_node NPROCS ARGV`` on this machine (what
+    tools/dist_train.sh runs): one tool process per rank, each with the
+    environment torchrun gives it; the finished processes, rank 0 first.
+    (tests/test_detection/test_dist_gloo.py runs dist_train.sh itself.)"""
+    base = dict(os.environ if env is None else env, MASTER_ADDR='127.0.0.1',
+                MASTER_PORT=str(port), WORLD_SIZE=str(nprocs),
+                LOCAL_WORLD_SIZE=str(nprocs))
+    ranks = [ToolProcess(argv, env=dict(base, RANK=str(rank),
+                                        LOCAL_RANK=str(rank)))
+             for rank in range(nprocs)]
+    deadline = time.time() + timeout
+    try:
+        # Until all ended, one failed (the others would wait for it in a
+        # collective) or the time is up.
+        while any(p.poll() is None for p in ranks) and \
+                not any(p.poll() for p in ranks) and time.time() < deadline:
+            time.sleep(0.05)
+    finally:
+        for process in ranks:
+            process.kill()
+    return ranks

@@ -1,15 +1,16 @@
 """SlimCLR through the stock mmengine Runner: resume is exact, the gradient
-monitor logs its ratios, tools/dist_train.sh runs two gloo processes."""
+monitor logs its ratios, tools/train.py trains as two gloo ranks (the
+processes and environment tools/dist_train.sh's torchrun starts)."""
 import glob
 import json
 import os
 import os.path as osp
-import subprocess
 
 import pytest
 import torch
 import torch.nn as nn
 from mmengine.runner import Runner
+from tool_processes import run_tool_ranks
 
 from slimmm.apis import load_config
 from slimmm.engine.hooks.gradient_interference_hook import gradient_ratios
@@ -96,10 +97,7 @@ def test_gradient_ratios_exact():
 
 def test_dist_train_two_cpu_processes(tiny_imagenet, tmp_path, free_port):
     work_dir = str(tmp_path / 'dist')
-    env = dict(os.environ, PORT=str(free_port),
-               PYTHONPATH=REPO + os.pathsep
-               + os.environ.get('PYTHONPATH', ''),
-               OMP_NUM_THREADS='1')
+    env = dict(os.environ, OMP_NUM_THREADS='1')
     options = [
         f'train_dataloader.dataset.data_root={tiny_imagenet["root"]}',
         'train_dataloader.batch_size=4',
@@ -110,11 +108,12 @@ def test_dist_train_two_cpu_processes(tiny_imagenet, tmp_path, free_port):
         'train_dataloader.dataset.indices=16',
         'default_hooks.logger.interval=1',
     ]
-    proc = subprocess.run(
-        ['bash', osp.join(REPO, 'tools/dist_train.sh'), TINY, '2',
-         '--work-dir', work_dir, '--cfg-options', *options],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    ranks = run_tool_ranks(
+        [osp.join(REPO, 'tools/train.py'), TINY, '--launcher', 'pytorch',
+         '--work-dir', work_dir, '--cfg-options', *options], 2, free_port,
+        env=env, timeout=300)
+    log = ''.join(rank.stdout + rank.stderr for rank in ranks)
+    assert [rank.returncode for rank in ranks] == [0, 0], log[-3000:]
     logs = [r for r in read_scalars(work_dir) if 'loss' in r]
     # 16 images / (2 ranks x 4) = 2 iterations, every width each.
     assert [r['iter'] for r in logs] == [1, 2]

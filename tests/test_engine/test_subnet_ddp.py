@@ -6,7 +6,6 @@ with it."""
 import os
 import os.path as osp
 import random
-import subprocess
 import sys
 
 import pytest
@@ -14,7 +13,7 @@ import torch
 import torch.multiprocessing as mp
 from mmengine.optim import OptimWrapper
 from test_slimclr_runner import REPO, read_scalars
-from tool_processes import start_ranks
+from tool_processes import run_tool_ranks, start_ranks
 
 from slimmm.engine import SubnetDistributedDataParallel
 from slimmm.models.algorithms import DSPNet, backward_order
@@ -217,7 +216,7 @@ def test_dist_train_two_cpu_processes(tiny_imagenet, tmp_path, free_port):
     if torch.cuda.is_available():
         pytest.skip('checks the CPU (gloo) path')
     work_dir = str(tmp_path / 'dist')
-    env = dict(os.environ, PORT=str(free_port), OMP_NUM_THREADS='1')
+    env = dict(os.environ, OMP_NUM_THREADS='1')
     options = [
         f'train_dataloader.dataset.data_root={tiny_imagenet["root"]}',
         'train_dataloader.batch_size=4', 'train_dataloader.dataset.indices=16',
@@ -230,12 +229,12 @@ def test_dist_train_two_cpu_processes(tiny_imagenet, tmp_path, free_port):
         'default_hooks.logger.interval=1',
         'default_hooks.checkpoint.interval=1',
     ]
-    proc = subprocess.run(
-        ['bash', osp.join(REPO, 'tools/dist_train.sh'), TINY, '2',
-         '--work-dir', work_dir, '--cfg-options', *options],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
-    log = proc.stdout + proc.stderr
-    assert proc.returncode == 0, log[-3000:]
+    ranks = run_tool_ranks(
+        [osp.join(REPO, 'tools/train.py'), TINY, '--launcher', 'pytorch',
+         '--work-dir', work_dir, '--cfg-options', *options], 2, free_port,
+        env=env, timeout=300)
+    log = ''.join(rank.stdout + rank.stderr for rank in ranks)
+    assert [rank.returncode for rank in ranks] == [0, 0], log[-3000:]
     # The config's wrapper survived the CPU fallback (rank 0 logs).
     assert 'SubnetDistributedDataParallel: DSPNet backpropagates one ' \
         'sub-network at a time' in log
