@@ -95,27 +95,36 @@ def test_gradient_ratios_exact():
     assert ratios['grad_ratio_rest_over_min'] == pytest.approx(12**0.5 / 2)
 
 
-def test_dist_train_two_cpu_processes(tiny_imagenet, tmp_path, free_port):
-    work_dir = str(tmp_path / 'dist')
-    env = dict(os.environ, OMP_NUM_THREADS='1')
-    options = [
-        f'train_dataloader.dataset.data_root={tiny_imagenet["root"]}',
-        'train_dataloader.batch_size=4',
-        'model.backbone.stage_blocks=(1,1,1,1)',
-        'model.backbone.stem_channels=16', 'model.backbone.base_channels=16',
-        'model.neck.hid_channels=32', 'model.queue_len=16',
-        'train_cfg.max_epochs=1', 'model.sampler.slow_start=0.0',
-        'train_dataloader.dataset.indices=16',
-        'default_hooks.logger.interval=1',
-    ]
+def train_two_gloo_ranks(config, work_dir, options, port) -> str:
+    """``tools/train.py --launcher pytorch`` as two gloo ranks (the
+    processes and environment tools/dist_train.sh's torchrun starts) for
+    one epoch of 16 images at batch 4: both ranks exit 0, two iterations
+    are logged with four sub-networks each, one checkpoint is written.
+    Returns both ranks' output."""
+    options = list(options) + [
+        'train_dataloader.batch_size=4', 'train_dataloader.dataset.indices=16',
+        'train_cfg.max_epochs=1', 'default_hooks.logger.interval=1']
     ranks = run_tool_ranks(
-        [osp.join(REPO, 'tools/train.py'), TINY, '--launcher', 'pytorch',
-         '--work-dir', work_dir, '--cfg-options', *options], 2, free_port,
-        env=env, timeout=300)
+        [osp.join(REPO, 'tools/train.py'), config, '--launcher', 'pytorch',
+         '--work-dir', work_dir, '--cfg-options', *options], 2, port,
+        env=dict(os.environ, OMP_NUM_THREADS='1'), timeout=300)
     log = ''.join(rank.stdout + rank.stderr for rank in ranks)
     assert [rank.returncode for rank in ranks] == [0, 0], log[-3000:]
     logs = [r for r in read_scalars(work_dir) if 'loss' in r]
-    # 16 images / (2 ranks x 4) = 2 iterations, every width each.
+    # 16 images / (2 ranks x 4) = 2 iterations.
     assert [r['iter'] for r in logs] == [1, 2]
     assert all(r['n_subnets'] == 4 for r in logs)
     assert osp.exists(osp.join(work_dir, 'epoch_1.pth'))
+    return log
+
+
+def test_dist_train_two_cpu_processes(tiny_imagenet, tmp_path, free_port):
+    work_dir = str(tmp_path / 'dist')
+    options = [
+        f'train_dataloader.dataset.data_root={tiny_imagenet["root"]}',
+        'model.backbone.stage_blocks=(1,1,1,1)',
+        'model.backbone.stem_channels=16', 'model.backbone.base_channels=16',
+        'model.neck.hid_channels=32', 'model.queue_len=16',
+        'model.sampler.slow_start=0.0',
+    ]
+    train_two_gloo_ranks(TINY, work_dir, options, free_port)
