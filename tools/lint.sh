@@ -4,7 +4,7 @@
 # runs and prints what it finds; the exit status is non-zero if any failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-PY=${PYTHON:-python3}
+source tools/python_env.sh
 failed=()
 run() {  # run NAME COMMAND...
   echo "[lint] $1"

@@ -8,5 +8,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/setup_env.sh
-PY=${PYTHON:-python3}
+source tools/python_env.sh
 "$PY" tools/benchmarks/main_job.py "$@"

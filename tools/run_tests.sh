@@ -5,10 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/setup_env.sh
+source tools/python_env.sh
 lint=0
 bash tools/lint.sh || lint=$?
 tests=0
-python3 -m pytest tests -q -p no:cacheprovider "$@" || tests=$?
+"$PY" -m pytest tests -q -p no:cacheprovider "$@" || tests=$?
 if [ "$lint" -ne 0 ]; then
   echo "[run_tests] the linters failed (see [lint] above)" >&2
 fi

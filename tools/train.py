@@ -19,7 +19,7 @@ from slimmm.apis.config import parse_run_args
 from slimmm.apis.cpu_dist import close_distributed
 from slimmm.apis.transfer_checks import check_data, one_line
 from slimmm.datasets import DataInputError
-from slimmm.utils.checkpoint import latest_checkpoint
+from slimmm.utils.checkpoint import ResumeError, resume_point
 
 
 def parse_args():
@@ -42,8 +42,16 @@ def main():
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
     if args.resume == 'auto':
-        # None (nothing saved yet) starts from scratch, as mmengine does.
-        cfg.resume, cfg.load_from = True, latest_checkpoint(cfg.work_dir)
+        # None (nothing saved yet) starts from scratch, as mmengine does; a
+        # record naming a checkpoint a kill left missing or truncated falls
+        # back to the newest complete one, or stops with the fix.
+        try:
+            cfg.resume, (cfg.load_from, note) = True, resume_point(
+                cfg.work_dir)
+        except ResumeError as error:
+            sys.exit(f'error: {error}')
+        if note:
+            print(f'[train] {note}', flush=True)
     elif args.resume is not None:
         if not osp.isfile(args.resume):
             sys.exit(f'error: checkpoint {args.resume!r} to resume from does '

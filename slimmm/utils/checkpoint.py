@@ -2,6 +2,7 @@
 loading."""
 import os
 import os.path as osp
+import zipfile
 from collections import OrderedDict
 from pathlib import Path
 from typing import Dict, List, Mapping, Optional, Tuple, Union
@@ -129,19 +130,74 @@ class AtomicLocalBackend(LocalBackend):
         write_atomically(obj, filepath)
 
 
-def latest_checkpoint(work_dir: str) -> Optional[str]:
-    """The checkpoint ``--resume`` should continue from: the one
-    ``work_dir/last_checkpoint`` names (mmengine's record), or, when that
-    record is missing, empty or names a file that is gone (a kill while it
-    was written, or ``max_keep_ckpts`` removed it), the newest complete
-    ``*.pth`` of the work dir; None when there is none."""
+class ResumeError(RuntimeError):
+    """``--resume`` found a record of earlier checkpoints but none of them
+    is left complete (the message says what to do)."""
+
+
+def is_complete_checkpoint(path: str) -> bool:
+    """Whether ``path`` is a whole checkpoint file. ``torch.save`` writes a
+    zip archive whose central directory comes last: a file cut short by a
+    kill or a full disk has none. (A legacy, non-zip file passes if it is
+    not empty.)"""
+    if not osp.isfile(path) or osp.getsize(path) == 0:
+        return False
+    with open(path, 'rb') as f:
+        is_zip = f.read(4) == b'PK\x03\x04'
+    return zipfile.is_zipfile(path) if is_zip else True
+
+
+def complete_checkpoints(work_dir: str) -> List[str]:
+    """The complete ``*.pth`` files of ``work_dir``, newest last (hidden
+    temporary files of an unfinished save are not checkpoints)."""
+    if not osp.isdir(work_dir):
+        return []
+    paths = [osp.join(work_dir, name) for name in os.listdir(work_dir)
+             if name.endswith('.pth') and not name.startswith('.')]
+    paths = [path for path in paths if is_complete_checkpoint(path)]
+    return sorted(paths, key=lambda path: (osp.getmtime(path), path))
+
+
+def resume_point(work_dir: str) -> Tuple[Optional[str], Optional[str]]:
+    """The checkpoint ``--resume`` should continue from, and a one-line note
+    when it is not the one ``work_dir/last_checkpoint`` names.
+
+    * The record names a complete file: that file (no note).
+    * The record names a missing or truncated file, or is empty (a kill
+      during a save, or an old mmengine ``max_keep_ckpts`` removal): the
+      newest complete checkpoint of the work dir, with a note saying so.
+    * No record and no checkpoint: ``(None, None)``; nothing was ever saved,
+      the run starts from scratch as mmengine's does.
+    * A record but no complete checkpoint left: :class:`ResumeError`; the
+      run starts afresh only when asked to (without ``--resume``).
+    """
     record = osp.join(work_dir, 'last_checkpoint')
+    named = None
     if osp.isfile(record):
         with open(record) as f:
             named = f.read().strip()
-        if named and osp.isfile(named):
-            return named
-    candidates = [osp.join(work_dir, name) for name in os.listdir(work_dir)
-                  if name.endswith('.pth') and not name.startswith('.')
-                  ] if osp.isdir(work_dir) else []
-    return max(candidates, key=osp.getmtime) if candidates else None
+        if named and is_complete_checkpoint(named):
+            return named, None
+    candidates = complete_checkpoints(work_dir)
+    if named is None and not candidates:
+        return None, None
+    what = (f'{record} names {named}, which is '
+            f'{"incomplete" if osp.isfile(named) else "missing"}'
+            if named else f'{record} is empty' if named is not None else
+            f'{record} is missing')
+    if not candidates:
+        raise ResumeError(
+            f'{what}, and {work_dir} holds no complete checkpoint to resume '
+            f'from; to start this run afresh, run it without --resume (or '
+            f'resume=False).')
+    return candidates[-1], (f'{what}; resuming from {candidates[-1]}, the '
+                            'newest complete checkpoint there.')
+
+
+def latest_checkpoint(work_dir: str) -> Optional[str]:
+    """The checkpoint ``--resume`` continues from (:func:`resume_point`
+    without its note); None when nothing is left to resume from."""
+    try:
+        return resume_point(work_dir)[0]
+    except ResumeError:
+        return None

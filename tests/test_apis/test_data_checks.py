@@ -195,3 +195,117 @@ def test_corrupt_image_is_named(copy_of_tiny):
     with pytest.raises(DataInputError, match=f'Cannot load sample 0 '
                        f'\\({path}\\).*Replace or delete the file'):
         dataset.__getitems__([SampleIndex(0, 1)])
+
+
+TINY_COCO_DET = osp.join(REPO, 'configs/benchmarks/mmdetection/'
+                         'mask-rcnn_slimmable-r18_fpn_tiny-coco.py')
+TINY_VOC_DET = osp.join(REPO, 'configs/benchmarks/mmdetection/'
+                        'faster-rcnn_slimmable-r18_fpn_tiny-voc.py')
+
+
+def renamed_coco(source, root, rename):
+    """A copy of a tiny COCO folder whose category names are ``rename``d
+    (one's own COCO data, with other names than the config's)."""
+    shutil.copytree(source, root)
+    for split in ('train', 'val'):
+        path = osp.join(root, 'annotations', f'instances_{split}2017.json')
+        with open(path) as f:
+            content = json.load(f)
+        for category in content['categories']:
+            category['name'] = rename.get(category['name'],
+                                          category['name'])
+        with open(path, 'w') as f:
+            json.dump(content, f)
+    return root
+
+
+def test_coco_categories_matching_no_class_stop_before_training(
+        small_coco, tmp_path):
+    root = renamed_coco(small_coco['root'], str(tmp_path / 'mine'), {
+        'circle': 'disc', 'square': 'box', 'triangle': 'wedge',
+        'star': 'spark'})
+    cfg = load_config(TINY_COCO_DET, {'data_root': root + '/'})
+    cfg.train_dataloader.dataset.type = 'CocoDataset'  # one's own data
+    with pytest.raises(TransferInputError) as error:
+        check_data(cfg, ['train_dataloader'])
+    message = str(error.value)
+    assert '\n' not in message
+    assert ("has the categories ['disc', 'box', 'wedge', 'spark'"
+            in message), message
+    assert ("the config's classes are ['circle', 'square', 'triangle', "
+            "'star'] and none of them is among them" in message), message
+    assert 'metainfo=dict(classes=' in message and 'num_classes' in message
+
+
+def test_coco_missing_class_and_wrong_num_classes(small_coco, tmp_path):
+    root = renamed_coco(small_coco['root'], str(tmp_path / 'mine'),
+                        {'star': 'spark'})
+    cfg = load_config(TINY_COCO_DET, {'data_root': root + '/'})
+    cfg.train_dataloader.dataset.type = 'CocoDataset'
+    with pytest.raises(TransferInputError, match=r"\['star'\] are not among "
+                       'them'):
+        check_data(cfg, ['train_dataloader'])
+    # With the dataset's names, a head that still has 4 classes is named.
+    classes = ('circle', 'square', 'triangle')
+    cfg = load_config(TINY_COCO_DET, {
+        'data_root': small_coco['root'] + '/',
+        'train_dataloader.dataset.metainfo.classes': classes})
+    with pytest.raises(TransferInputError) as error:
+        check_data(cfg, ['train_dataloader'])
+    assert str(error.value).startswith(
+        "The datasets have 3 classes ['circle', 'square', 'triangle'] but "
+        'model.roi_head.bbox_head.num_classes=4, '
+        'model.roi_head.mask_head.num_classes=4; set num_classes=3'), str(
+            error.value)
+    cfg.model.roi_head.bbox_head.num_classes = 3
+    cfg.model.roi_head.mask_head.num_classes = 3
+    report = check_data(cfg, ['train_dataloader'])[0]
+    assert report['num_classes'] == 3
+
+
+def test_images_left_without_annotation_are_counted(small_coco, capsys):
+    from slimmm.apis.transfer_checks import coco_labels
+    with open(small_coco['ann_files']['train']) as f:
+        names, per_image = coco_labels(json.load(f))
+    expected = sum(1 for labels in per_image if 'circle' not in labels)
+    assert 0 < expected < len(per_image)
+    cfg = load_config(TINY_COCO_DET, {
+        'data_root': small_coco['root'] + '/',
+        'train_dataloader.dataset.metainfo.classes': ('circle', ),
+        'model.roi_head.bbox_head.num_classes': 1,
+        'model.roi_head.mask_head.num_classes': 1})
+    report = check_data(cfg, ['train_dataloader'])[0]
+    assert report['empty_images'] == expected
+    assert (f'[check_data] {expected} of {len(per_image)} images of '
+            in capsys.readouterr().out)
+    # mmdet's filter agrees: those images are what filter_empty_gt drops.
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        from mmdet.registry import DATASETS
+        dataset = DATASETS.build(dict(cfg.train_dataloader.dataset,
+                                      type='CocoDataset', pipeline=[]))
+    assert len(dataset) == len(per_image) - expected
+
+
+def test_voc_class_mismatch(small_voc):
+    cfg = load_config(TINY_VOC_DET, {
+        'data_root': small_voc['root'] + '/VOCdevkit/'})
+    dataset = cfg.train_dataloader.dataset.datasets[0]
+    dataset.metainfo = dict(classes=('aeroplane', 'unicorn'))
+    with pytest.raises(TransferInputError, match=r"the config's classes are "
+                       r"\['aeroplane', 'unicorn'\]"):
+        check_data(cfg, ['train_dataloader'])
+
+
+def test_train_py_class_mismatch_is_one_line(small_coco, tmp_path):
+    root = renamed_coco(small_coco['root'], str(tmp_path / 'mine'),
+                        {'circle': 'disc'})
+    proc = run_tool(
+        [osp.join(REPO, 'tools/train.py'), TINY_COCO_DET,
+         '--work-dir', str(tmp_path / 'work'), '--cfg-options',
+         f'data_root={root}/', 'train_dataloader.dataset.type=CocoDataset'],
+        timeout=120)
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith('error: '), lines
+    assert "'disc'" in lines[0] and "['circle'] are not" in lines[0]
+    assert not osp.exists(tmp_path / 'work')

@@ -244,3 +244,158 @@ def test_kill_while_saving_leaves_previous_checkpoint(tmp_path):
     open(osp.join(work_dir, 'last_checkpoint'), 'w').close()
     assert latest_checkpoint(work_dir) == previous
     assert ATOMIC_BACKEND == 'slimmm_atomic_local'
+
+
+# ---- kills and SIGTERM in the middle of a checkpoint save ---------------
+#: ``python -c`` program: tools/train.py with a kill (or, for 'sigterm', a
+#: 3 s pause announced by a marker file) at one point of the save of
+#: ``TARGET``: before its temporary file, while writing it (the file cut to
+#: half, as a kill mid-write leaves it), after its rename but before
+#: ``last_checkpoint`` names it, after both but before the checkpoint that
+#: ``max_keep_ckpts`` pushes out is removed.
+KILL_DURING_SAVE = '''
+import os, runpy, signal, sys, time
+from slimmm.engine.hooks import checkpoint_hook
+from slimmm.utils import checkpoint
+point, target, marker, train_py = sys.argv[1:5]
+state = dict(saving=False, writing=False)
+write, fsync = checkpoint.write_atomically, os.fsync
+def die():
+    os.kill(os.getpid(), signal.SIGKILL)
+def write_atomically(data, path):
+    path = str(path)
+    if path.endswith(target):
+        state['saving'] = True
+        if point == 'before-temporary':
+            die()
+    elif state['saving'] and point == 'before-record':
+        die()
+    state['writing'] = path.endswith(target)
+    write(data, path)
+    state['writing'] = False
+def sync(fd):
+    if state['writing'] and point == 'during-write':
+        os.ftruncate(fd, os.fstat(fd).st_size // 2)
+        die()
+    if state['writing'] and point == 'sigterm':
+        open(marker, 'w').close()
+        time.sleep(3)
+    fsync(fd)
+def remove(hook, path):
+    if state['saving'] and point == 'before-removal':
+        die()
+    removed(hook, path)
+removed = checkpoint_hook.AtomicCheckpointHook._remove_checkpoint
+checkpoint_hook.AtomicCheckpointHook._remove_checkpoint = remove
+checkpoint.write_atomically = checkpoint_hook.write_atomically = \\
+    write_atomically
+os.fsync = sync
+sys.argv = [train_py] + sys.argv[5:]
+runpy.run_path(train_py, run_name='__main__')
+'''
+SAVE_AT = ITERS_PER_EPOCH  # the save killed: iteration 4 of 8
+#: point -> the iteration the resumed run continues from.
+RESUMES_FROM = {'before-temporary': SAVE_AT - 1, 'during-write': SAVE_AT - 1,
+                'before-record': SAVE_AT - 1, 'before-removal': SAVE_AT,
+                'sigterm': SAVE_AT}
+
+
+def every_iteration_saved(max_keep):
+    """The SlimCLR-MoCov2 chain's options, a checkpoint every iteration."""
+    config, options = RUNS['slimclr-mocov2']
+    return config, options + ['default_hooks.checkpoint.interval=1',
+                              f'default_hooks.checkpoint.max_keep_ckpts='
+                              f'{max_keep}']
+
+
+@pytest.fixture(scope='module')
+def straight_mocov2_run(tiny_imagenet, tmp_path_factory):
+    """Losses of an uninterrupted run (max_keep_ckpts does not change
+    them)."""
+    work_dir = str(tmp_path_factory.mktemp('straight'))
+    config, options = every_iteration_saved(1)
+    options = options + [
+        f'train_dataloader.dataset.data_root={tiny_imagenet["root"]}']
+    train_in_process(config, work_dir, options)
+    return scalars(work_dir)[0]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('max_keep', [1, 3])
+@pytest.mark.parametrize('point', list(RESUMES_FROM))
+def test_kill_during_a_save_then_resume_equals_straight_run(
+        point, max_keep, straight_mocov2_run, tiny_imagenet, short_tmp_path):
+    config, options = every_iteration_saved(max_keep)
+    options = options + [
+        f'train_dataloader.dataset.data_root={tiny_imagenet["root"]}']
+    work_dir = str(short_tmp_path / 'w')
+    target = f'iter_{SAVE_AT}.pth'
+    marker = str(short_tmp_path / 'saving')
+    proc = ToolProcess(
+        ['-c', KILL_DURING_SAVE, point, target, marker,
+         *train_command(config, work_dir, options)],
+        cwd=REPO, env=environment())
+    if point == 'sigterm':
+        wait_until(lambda: osp.exists(marker), proc, 240, 'the save')
+        os.kill(proc.pid, signal.SIGTERM)
+    proc.wait(240)
+    expected_signal = signal.SIGTERM if point == 'sigterm' else \
+        signal.SIGKILL
+    assert proc.returncode == -expected_signal, proc.stderr[-3000:]
+    saved = sorted(name for name in os.listdir(work_dir)
+                   if name.endswith('.pth'))
+    # Never fewer complete checkpoints than max_keep_ckpts allows.
+    assert len(saved) >= min(max_keep, SAVE_AT - 1), (point, saved)
+    if point == 'sigterm':  # the save finished, then the run stopped
+        assert saved[-1] == target and latest_checkpoint(work_dir) == \
+            osp.join(work_dir, target), saved
+    next_second()
+    train_in_process(config, work_dir, options, resume=True)
+    segments = scalars(work_dir)
+    resumed = segments[-1]
+    assert min(resumed) == RESUMES_FROM[point] + 1, (point, sorted(resumed))
+    assert max(resumed) == MAX_ITERS
+    for iteration, record in resumed.items():
+        for key, value in straight_mocov2_run[iteration].items():
+            if 'loss' in key or key == 'lr':
+                assert record[key] == pytest.approx(
+                    value, rel=1e-6, abs=1e-9), (point, iteration, key)
+    # The half-written temporary file of the killed save is gone.
+    assert not [name for name in os.listdir(work_dir)
+                if name.endswith('.tmp')]
+
+
+def test_resume_point_falls_back_or_says_why(tmp_path, capsys):
+    from slimmm.utils.checkpoint import ResumeError, resume_point
+    work_dir = str(tmp_path)
+    assert resume_point(work_dir) == (None, None)  # nothing saved yet
+    record = osp.join(work_dir, 'last_checkpoint')
+    gone = osp.join(work_dir, 'epoch_1.pth')
+    with open(record, 'w') as f:
+        f.write(gone)
+    with pytest.raises(ResumeError, match=f'{record} names {gone}, which is '
+                       'missing, and .* holds no complete checkpoint to '
+                       'resume from; to start this run afresh, run it '
+                       'without --resume'):
+        resume_point(work_dir)
+    older = osp.join(work_dir, 'epoch_2.pth')
+    torch.save({'meta': {}}, older)
+    truncated = osp.join(work_dir, 'epoch_3.pth')
+    torch.save({'meta': {}, 'pad': torch.zeros(1000)}, truncated)
+    with open(truncated, 'r+b') as f:
+        f.truncate(osp.getsize(truncated) // 2)
+    with open(record, 'w') as f:
+        f.write(truncated)
+    assert resume_point(work_dir) == (
+        older, f'{record} names {truncated}, which is incomplete; resuming '
+        f'from {older}, the newest complete checkpoint there.')
+    # tools/train.py says it in one line and stops, before building anything
+    os.remove(older)
+    proc = run_tool([osp.join(REPO, 'tools/train.py'),
+                     osp.join(REPO, RUNS['slimclr-mocov2'][0]),
+                     '--work-dir', work_dir, '--resume'], timeout=120)
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines() == [
+        f'error: {record} names {truncated}, which is incomplete, and '
+        f'{work_dir} holds no complete checkpoint to resume from; to start '
+        'this run afresh, run it without --resume (or resume=False).']

@@ -16,9 +16,9 @@ model = dict(
                        norm_cfg={{_base_.norm_cfg}})))
 
 # slimmm's exact --resume (seeds per iteration and per sample, position in
-# the epoch) and checkpoints written atomically (temporary file + rename).
+# the epoch) and checkpoints that no kill loses (written atomically, old ones
+# removed after).
 custom_hooks = [dict(type='slimmm.ExactResumeHook')]
-default_hooks = dict(
-    checkpoint=dict(backend_args=dict(backend='slimmm_atomic_local')))
+default_hooks = dict(checkpoint=dict(type='slimmm.AtomicCheckpointHook'))
 train_dataloader = dict(
     sampler=dict(type='slimmm.ReproducibleSampler', shuffle=True))

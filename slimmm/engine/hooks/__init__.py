@@ -1,5 +1,6 @@
 """Training hooks."""
 from .calibrate_bn_hook import CalibrateBNHook
+from .checkpoint_hook import AtomicCheckpointHook
 from .exact_resume_hook import ExactResumeHook
 from .gradient_interference_hook import GradientInterferenceHook
 from .width_report_hook import WidthReportHook
@@ -7,5 +8,5 @@ from .width_schedule_hook import WidthScheduleHook
 
 __all__ = [
     'WidthScheduleHook', 'GradientInterferenceHook', 'CalibrateBNHook',
-    'WidthReportHook', 'ExactResumeHook'
+    'WidthReportHook', 'ExactResumeHook', 'AtomicCheckpointHook'
 ]
