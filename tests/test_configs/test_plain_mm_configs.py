@@ -111,3 +111,53 @@ def test_real_data_config_builds_its_model(path):
     except NotImplementedError:  # a module reads tensor values to build
         model = MODELS.build(model_cfg)
     assert sum(p.numel() for p in model.parameters()) > 0
+
+
+MMPRETRAIN_MOCOV2 = osp.join(
+    REPO, 'configs/slimclr/'
+    'slimclr-mocov2_slimmable-r50_mmpretrain-mocov2-base_in1k.py')
+
+
+def test_hue_jitter_runs_on_the_installed_numpy():
+    """mmcv 2.1's adjust_hue, which every stock MoCo / BYOL / SimCLR
+    pipeline calls, overflows uint8 under numpy 2 (the set-up pins
+    numpy<2)."""
+    import mmcv
+    import numpy as np
+    image = np.random.RandomState(0).randint(0, 256, (8, 8, 3), np.uint8)
+    for factor in (-0.1, 0.1):
+        shifted = mmcv.adjust_hue(image, factor)
+        assert shifted.dtype == np.uint8 and not np.array_equal(
+            shifted, image)
+
+
+def test_user_config_on_mmpretrain_mocov2_trains_under_stock_tool(
+        readme_layout, tmp_path, monkeypatch):
+    """``_base_ = 'mmpretrain::mocov2/...'`` with slimmm's algorithm and
+    backbone swapped in: mmpretrain's own train.py trains it with
+    mmpretrain's own augmentations, the hue jitter applied to every view
+    (only sizes and lengths are shortened)."""
+    cfg = Config.fromfile(MMPRETRAIN_MOCOV2)
+    views = cfg.train_dataloader.dataset.pipeline[1].transforms[0]
+    jitter = views[1].transforms[0]
+    assert jitter.type == 'ColorJitter' and jitter.hue == 0.1
+    view = 'train_dataloader.dataset.pipeline.1.transforms.0'
+    options = {
+        'model.backbone.depth': 18, 'model.neck.hid_channels': 64,
+        'model.queue_len': 64, f'{view}.0.scale': 32, f'{view}.1.prob': 1.0,
+        'train_dataloader.batch_size': 4, 'train_dataloader.num_workers': 0,
+        'train_dataloader.persistent_workers': False,
+        'train_dataloader.dataset.data_root': 'data/tiny_imagenet',
+        'train_dataloader.dataset.indices': 8, 'train_cfg.max_epochs': 1,
+        'default_hooks.logger.interval': 1, 'default_hooks.checkpoint': None,
+        'log_level': 'WARNING', 'visualizer.name': 'mmpretrain_mocov2'}
+    monkeypatch.chdir(readme_layout)
+    work_dir = str(tmp_path / 'work')
+    run_stock_tool(stock_tool('mmpretrain', 'train.py'),
+                   [MMPRETRAIN_MOCOV2, '--work-dir', work_dir,
+                    '--cfg-options'] +
+                   [f'{key}={value}' for key, value in options.items()])
+    from stock_tools import logged_records
+    train = [r for r in logged_records(work_dir) if 'loss' in r]
+    assert [r['step'] for r in train] == [1, 2]
+    assert all(math.isfinite(r['loss']) for r in train)

@@ -321,8 +321,11 @@ def straight_mocov2_run(tiny_imagenet, tmp_path_factory):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize('max_keep', [1, 3])
-@pytest.mark.parametrize('point', list(RESUMES_FROM))
+@pytest.mark.parametrize('point,max_keep', [
+    (point, 1) for point in RESUMES_FROM] + [
+    # max_keep_ckpts=3 removes the oldest of three: the two points where
+    # the old checkpoint is needed, or is about to go.
+    ('during-write', 3), ('before-removal', 3)])
 def test_kill_during_a_save_then_resume_equals_straight_run(
         point, max_keep, straight_mocov2_run, tiny_imagenet, short_tmp_path):
     config, options = every_iteration_saved(max_keep)

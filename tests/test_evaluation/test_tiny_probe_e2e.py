@@ -101,15 +101,17 @@ def test_test_tool_path_and_width_mismatch(probe_run, tiny_imagenet):
 @pytest.mark.slow
 def test_probe_clearly_above_chance_at_every_width(probe_run):
     """300 validation images, 10 classes: chance is 10 % top-1 with a
-    binomial standard deviation of 1.7 points, so 15 % is three deviations
-    above it. The classes are outlines under random colour and texture
-    (make_tiny_imagenet), hard for one epoch of pretraining. Measured (this
-    fixture): 24.0 / 23.0 / 21.3 / 17.7 % at widths 1.0 / 0.75 / 0.5 /
-    0.25."""
-    top1 = {w: probe_run['metrics'][f'width_{w!r}/accuracy/top1']
-            for w in WIDTHS}
-    assert all(value >= 15.0 for value in top1.values()), top1
-    assert top1[1.0] >= 20.0, top1
+    binomial standard deviation of 1.7 points. The classes are outlines
+    under random colour and texture (make_tiny_imagenet), hard for one
+    epoch of pretraining. Measured at widths 1.0 / 0.75 / 0.5 / 0.25:
+    AVX-512 (Intel) 24.0 / 23.0 / 21.3 / 17.7, AVX2 (AMD EPYC) 25.7 / 23.0
+    / 19.3 / 19.7, ATEN_CPU_CAPABILITY=default 22.3 / 24.7 / 21.7 / 19.3:
+    means 21.5, 21.9, 22.0. The thresholds keep 3.5 points or more from
+    every measurement."""
+    top1 = [probe_run['metrics'][f'width_{w!r}/accuracy/top1']
+            for w in WIDTHS]
+    assert sum(top1) / len(top1) >= 18.0, top1
+    assert min(top1) >= 14.0, top1
 
 
 def _report_rows(directory, suffix):
@@ -137,11 +139,16 @@ def test_knn_command_prints_and_saves_per_width_table(probe_run,
     assert '| width |' in proc.stdout
     rows = _report_rows(work, '_knn')
     assert [float(r['width']) for r in rows] == WIDTHS
-    # 10 classes, 300 query images: chance is 10 % (sd 1.7 points).
-    # Measured: 23.3 / 19.3 / 20.7 / 13.7 % at widths 1.0 / 0.75 / 0.5 /
-    # 0.25 (outline classes after one pretraining epoch).
-    assert all(float(r['top1']) >= 12.0 for r in rows), rows
-    assert float(rows[0]['top1']) >= 18.0, rows
+    # 10 classes, 300 query images: chance is 10 % (sd 1.7 points). The
+    # top-1 of each width moves by several points between CPUs (kernels
+    # round differently). Measured at widths 1.0 / 0.75 / 0.5 / 0.25:
+    # AVX-512 (Intel) 23.3 / 19.3 / 20.7 / 13.7, AVX2 (AMD EPYC)
+    # 16.0 / 21.3 / 16.7 / 19.0, ATEN_CPU_CAPABILITY=default 19.7 / 22.3 /
+    # 17.7 / 14.3: means 19.3, 18.3, 18.5. The mean over widths, 5 points
+    # (3 sd) above chance, and no width below chance hold on all three.
+    top1 = [float(r['top1']) for r in rows]
+    assert sum(top1) / len(top1) >= 15.0, top1
+    assert min(top1) >= 10.0, top1
 
 
 @pytest.mark.slow
