@@ -4,11 +4,17 @@ shipped tiny config is run once by the stock train.py."""
 import os
 import os.path as osp
 import socket
+import sys
 
 import pytest
 import torch
 
 import slimmm  # noqa: F401
+
+# The tools' own modules (tools/benchmarks/transfer_runs.py, main_job.py),
+# importable as the scripts beside them import them.
+sys.path.insert(0, osp.join(osp.dirname(osp.dirname(osp.abspath(
+    __file__))), 'tools', 'benchmarks'))
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -40,8 +46,8 @@ torch.set_num_threads(1)
 
 @pytest.fixture(scope='session', autouse=True)
 def forked_tool_launches():
-    """``slimmm.apis.transfer`` (the transfer runner and the main job)
-    starts ``python tools/train.py`` / ``tools/test.py`` as processes
+    """``tools/benchmarks/transfer_runs.py`` (the transfer runner and the
+    main job) starts ``python tools/train.py`` / ``tools/test.py`` as processes
     forked from the tool server of tests/tool_processes.py: the same
     processes, commands, logs and exit statuses, without 5 s of imports
     each."""
@@ -49,10 +55,9 @@ def forked_tool_launches():
     import types
 
     import tool_processes
-
-    from slimmm.apis import transfer
+    import transfer_runs
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(transfer, 'subprocess', types.SimpleNamespace(
+        patch.setattr(transfer_runs, 'subprocess', types.SimpleNamespace(
             call=tool_processes.call, STDOUT=subprocess.STDOUT))
         yield
 

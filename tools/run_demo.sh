@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The README's first command: install (idempotent), then the main job on
-# the built-in tiny data, CPU only, about ten minutes:
+# the built-in tiny data, CPU only, 10-22 minutes depending on the CPU:
 # tiny data -> SlimCLR-MoCov2 pretraining of a slimmable ResNet-18 ->
 # switchable linear probe per width -> Mask R-CNN per width on tiny COCO ->
 # work_dirs/main_job/main_job_results.{md,csv,png}.

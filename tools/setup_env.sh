@@ -62,7 +62,7 @@ fi
 pip_install -q "${PIN[@]}" -r requirements/build.txt
 
 # 3. mmcv 2.1 with compiled ops. No wheel exists for this torch, so it is
-#    built from source (~8-11 min on 2 cores). pip caches the built wheel by
+#    built from source (10-25 min on 2 cores). pip caches the built wheel by
 #    mmcv version, not by torch: a cached wheel built against another torch
 #    installs but its ops do not load, hence the rebuild without the cache.
 build_mmcv() {  # build_mmcv [extra pip flags]
@@ -76,7 +76,7 @@ if ! check mmcv_ops "$MMCV_OPS_OK"; then
         "pip's wheel cache"
     build_mmcv --force-reinstall --no-deps --no-cache-dir
   else
-    say "building mmcv 2.1.0 with ops (about 8-11 minutes once)"
+    say "building mmcv 2.1.0 with ops (10-25 minutes once on 2 cores)"
     build_mmcv
     if ! check mmcv_ops "$MMCV_OPS_OK"; then
       say "the mmcv wheel pip reused from its cache was built against" \

@@ -18,7 +18,6 @@ the exported width (:func:`calibrate_bn`) before the export is meaningful.
 """
 import copy
 import glob
-import os
 import os.path as osp
 from typing import Dict, Iterator, List, Mapping, Optional, Sequence, Union
 
@@ -29,7 +28,8 @@ from mmengine.config import Config, ConfigDict
 from mmengine.model import revert_sync_batchnorm
 
 from ..registry import MODELS
-from ..utils.checkpoint import read_checkpoint, state_dict_of, strip_prefix
+from ..utils.checkpoint import (read_checkpoint, save_atomically,
+                                state_dict_of, strip_prefix)
 from .backbones.base import BaseSlimmableBackbone
 from .ops import calibrate_bn, convert_to_static, set_width
 
@@ -245,7 +245,5 @@ def save_exported(checkpoint: Dict, out: str, force: bool = False) -> str:
         raise FileExistsError(
             f'{out!r} exists; choose another --out or pass --force to '
             'overwrite it.')
-    if osp.dirname(out):
-        os.makedirs(osp.dirname(out), exist_ok=True)
-    torch.save(checkpoint, out)
+    save_atomically(checkpoint, out)  # a kill never leaves half a file
     return out

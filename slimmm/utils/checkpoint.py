@@ -1,5 +1,6 @@
 """Checkpoint reading, atomic writing, and strict, explained state-dict
 loading."""
+import io
 import os
 import os.path as osp
 import zipfile
@@ -117,6 +118,15 @@ def write_atomically(data: bytes, path: Union[str, Path]) -> None:
     finally:
         if osp.exists(tmp):
             os.remove(tmp)
+
+
+def save_atomically(obj: Dict, path: Union[str, Path]) -> None:
+    """``torch.save(obj, path)`` through :func:`write_atomically`: the
+    converters and the export write their checkpoints the way training
+    does."""
+    buffer = io.BytesIO()
+    torch.save(obj, buffer)
+    write_atomically(buffer.getvalue(), path)
 
 
 @register_backend(ATOMIC_BACKEND)

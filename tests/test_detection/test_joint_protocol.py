@@ -13,8 +13,8 @@ import torch
 from det_helpers import JOINT_TINY_COCO, TINY_COCO, WIDTHS
 from mmengine.config import Config, ConfigDict
 from mmengine.registry import DefaultScope
+from transfer_runs import run_joint_transfer
 
-from slimmm.apis.transfer import run_joint_transfer
 from slimmm.apis.transfer_checks import TransferInputError
 from slimmm.models.detectors import build_joint_detector
 from slimmm.models.ops import using_width
@@ -130,7 +130,7 @@ def test_checkpoint_of_another_architecture_fails_before_training(
 
 
 def test_joint_config_is_refused_by_the_per_width_protocol(r18_checkpoint):
-    from slimmm.apis.transfer import run_transfer
+    from transfer_runs import run_transfer
     with pytest.raises(TransferInputError, match='--protocol joint'):
         run_transfer(JOINT_TINY_COCO, r18_checkpoint, [0.5])
 

@@ -10,8 +10,9 @@ import os.path as osp
 import pytest
 import torch
 from det_helpers import DET_CONFIGS, TINY_COCO, TINY_VOC
+from transfer_runs import run_transfer
 
-from slimmm.apis.transfer import run_transfer, width_configs
+from slimmm.apis.transfer import width_configs
 from slimmm.apis.transfer_checks import (TransferInputError, check_checkpoint,
                                          check_datasets)
 

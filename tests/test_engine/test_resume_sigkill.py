@@ -249,47 +249,49 @@ def test_kill_while_saving_leaves_previous_checkpoint(tmp_path):
 # ---- kills and SIGTERM in the middle of a checkpoint save ---------------
 #: ``python -c`` program: tools/train.py with a kill (or, for 'sigterm', a
 #: 3 s pause announced by a marker file) at one point of the save of
-#: ``TARGET``: before its temporary file, while writing it (the file cut to
-#: half, as a kill mid-write leaves it), after its rename but before
-#: ``last_checkpoint`` names it, after both but before the checkpoint that
-#: ``max_keep_ckpts`` pushes out is removed.
+#: ``TARGET``: before its temporary file is opened, while it is written (the
+#: file cut to half, as a kill mid-write leaves it), after its rename but
+#: before ``last_checkpoint`` names it, after both but before the checkpoint
+#: that ``max_keep_ckpts`` pushes out is removed. Only the operating
+#: system's calls are intercepted (open, fsync, replace, remove), not slimmm.
 KILL_DURING_SAVE = '''
-import os, runpy, signal, sys, time
-from slimmm.engine.hooks import checkpoint_hook
-from slimmm.utils import checkpoint
+import builtins, os, runpy, signal, sys, time
 point, target, marker, train_py = sys.argv[1:5]
-state = dict(saving=False, writing=False)
-write, fsync = checkpoint.write_atomically, os.fsync
+real = dict(open=builtins.open, fsync=os.fsync, replace=os.replace,
+            remove=os.remove)
 def die():
     os.kill(os.getpid(), signal.SIGKILL)
-def write_atomically(data, path):
-    path = str(path)
-    if path.endswith(target):
-        state['saving'] = True
-        if point == 'before-temporary':
+def saved():  # the target checkpoint is complete and in place
+    return any(name == target for name in os.listdir(work_dir))
+def is_temporary_of_target(path):
+    name = os.path.basename(str(path))
+    return name.startswith('.' + target + '.') and name.endswith('.tmp')
+def opened(path, *args, **kwargs):
+    if point == 'before-temporary' and is_temporary_of_target(path):
+        die()
+    return real['open'](path, *args, **kwargs)
+def fsync(fd):
+    if is_temporary_of_target(os.readlink('/proc/self/fd/%d' % fd)):
+        if point == 'during-write':
+            os.ftruncate(fd, os.fstat(fd).st_size // 2)
             die()
-    elif state['saving'] and point == 'before-record':
+        if point == 'sigterm':
+            real['open'](marker, 'w').close()
+            time.sleep(3)
+    real['fsync'](fd)
+def replace(src, dst, *args, **kwargs):
+    if point == 'before-record' and str(dst).endswith('last_checkpoint') \\
+            and saved():
         die()
-    state['writing'] = path.endswith(target)
-    write(data, path)
-    state['writing'] = False
-def sync(fd):
-    if state['writing'] and point == 'during-write':
-        os.ftruncate(fd, os.fstat(fd).st_size // 2)
+    real['replace'](src, dst, *args, **kwargs)
+def remove(path, *args, **kwargs):
+    name = os.path.basename(str(path))
+    if point == 'before-removal' and name.endswith('.pth') and saved():
         die()
-    if state['writing'] and point == 'sigterm':
-        open(marker, 'w').close()
-        time.sleep(3)
-    fsync(fd)
-def remove(hook, path):
-    if state['saving'] and point == 'before-removal':
-        die()
-    removed(hook, path)
-removed = checkpoint_hook.AtomicCheckpointHook._remove_checkpoint
-checkpoint_hook.AtomicCheckpointHook._remove_checkpoint = remove
-checkpoint.write_atomically = checkpoint_hook.write_atomically = \\
-    write_atomically
-os.fsync = sync
+    real['remove'](path, *args, **kwargs)
+work_dir = sys.argv[sys.argv.index('--work-dir') + 1]
+builtins.open, os.fsync, os.replace, os.remove = opened, fsync, replace, \\
+    remove
 sys.argv = [train_py] + sys.argv[5:]
 runpy.run_path(train_py, run_name='__main__')
 '''

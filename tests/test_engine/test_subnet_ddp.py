@@ -15,7 +15,8 @@ from test_slimclr_runner import REPO, train_two_gloo_ranks
 from tool_processes import start_ranks
 
 from slimmm.engine import SubnetDistributedDataParallel
-from slimmm.models.algorithms import DSPNet, backward_order
+from slimmm.models.algorithms import DSPNet
+from slimmm.models.subnets import backward_order
 
 # the algorithm tests' builders and gradient checks (also in the workers,
 # which import this module)

@@ -13,7 +13,8 @@ detector fine-tuned at all its widths together in ``<work-dir>``, resumed
 from its last checkpoint, then evaluated at each width (``--widths`` is
 not used: the config's ``train_widths`` / ``eval_widths`` are). Writes
 ``transfer_results.{md,csv,png}`` in the work dir and prints the table.
-Library code: :mod:`slimmm.apis.transfer`.
+Launching: ``transfer_runs.py`` beside this file; in-process parts:
+:mod:`slimmm.apis.transfer`.
 """
 import argparse
 import os.path as osp
@@ -23,10 +24,9 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(
     __file__)))))
 
 from mmengine.config import DictAction  # noqa: E402
+from transfer_runs import run_joint_transfer, run_transfer  # noqa: E402
 
 import slimmm  # noqa: E402,F401
-from slimmm.apis.transfer import run_joint_transfer  # noqa: E402
-from slimmm.apis.transfer import run_transfer  # noqa: E402
 from slimmm.datasets import DataInputError  # noqa: E402
 
 

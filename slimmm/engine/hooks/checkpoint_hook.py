@@ -14,7 +14,7 @@ from ...registry import HOOKS
 from ...utils.checkpoint import ATOMIC_BACKEND, resume_point, write_atomically
 
 #: The temporary file of an unfinished atomic write: ``.NAME.PID.tmp``.
-_TEMPORARY = re.compile(r'^\..+\.pth\.([0-9]+)\.tmp$')
+_TEMPORARY = re.compile(r'^\..+\.([0-9]+)\.tmp$')
 
 
 @contextmanager
@@ -82,17 +82,8 @@ class AtomicCheckpointHook(CheckpointHook):
     def before_train(self, runner) -> None:
         super().before_train(runner)
         if is_main_process():
-            self._remove_abandoned_temporaries()
-
-    def _remove_abandoned_temporaries(self) -> None:
-        """Temporary files of saves whose process has died (a kill while
-        writing): half-written bytes, never a checkpoint."""
-        if not osp.isdir(self.out_dir):
-            return
-        for name in os.listdir(self.out_dir):
-            match = _TEMPORARY.match(name)
-            if match and not _process_alive(int(match.group(1))):
-                os.remove(osp.join(self.out_dir, name))
+            for folder in {self.out_dir, runner.work_dir}:
+                _remove_abandoned_temporaries(folder)
 
     def _save_checkpoint_with_step(self, runner, step, meta):
         # mmengine's bookkeeping, unchanged (it is saved in the checkpoint),
@@ -130,6 +121,17 @@ class AtomicCheckpointHook(CheckpointHook):
             self.file_backend.remove(path)
         elif self.file_backend.isdir(path):  # DeepSpeed writes folders
             self.file_backend.rmtree(path)
+
+
+def _remove_abandoned_temporaries(folder: str) -> None:
+    """Temporary files of atomic writes (checkpoints, ``last_checkpoint``)
+    whose process has died: half-written bytes, never a checkpoint."""
+    if not osp.isdir(folder):
+        return
+    for name in os.listdir(folder):
+        match = _TEMPORARY.match(name)
+        if match and not _process_alive(int(match.group(1))):
+            os.remove(osp.join(folder, name))
 
 
 def _process_alive(pid: int) -> bool:

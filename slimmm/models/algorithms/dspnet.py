@@ -10,9 +10,8 @@ import torch.nn as nn
 
 from ...registry import MODELS
 from ..losses.byol import symmetric_prediction_loss
+from ..subnets import SubNet, SubnetBackwardMixin
 from .base import BaseSlimmableSelfSupervisor
-from .sampling import SubNet
-from .subnet_backward import SubnetBackwardMixin
 
 Targets = Tuple[torch.Tensor, torch.Tensor]
 

@@ -27,9 +27,8 @@ from mmengine.dist import all_gather, get_rank
 from ...registry import MODELS
 from ..losses import (check_slimclr_objective, contrastive_logits, info_nce,
                       online_distillation, slimclr_loss_weights, slimclr_term)
+from ..subnets import SubNet, SubnetBackwardMixin
 from .base import BaseSlimmableSelfSupervisor, fill_slimmable_cfg
-from .sampling import SubNet
-from .subnet_backward import SubnetBackwardMixin
 
 
 class SlimCLRTargets:

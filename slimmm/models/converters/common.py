@@ -9,7 +9,6 @@ never tracked). :func:`check_against_target` then compares the result with
 the state dict of the target slimmm model, restricted to the parts the
 layout provides, and refuses any missing, unexpected or mis-shaped key.
 """
-import os
 import os.path as osp
 import re
 from collections import OrderedDict
@@ -21,6 +20,7 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
 from ...registry import MODELS
+from ...utils.checkpoint import save_atomically
 from ..export import backbone_cfg_of, build_backbone
 from ..ops.width import width_key
 
@@ -120,6 +120,19 @@ def check_stage_blocks(found: Sequence[int], expected: Sequence[int],
 
 
 # ---- the target model --------------------------------------------------
+def packaged_config(relative: str) -> str:
+    """The path of a config shipped with slimmm (``configs/...``), in the
+    installed package's ``.mim`` folder (where openmim finds it too)."""
+    import slimmm
+    path = osp.join(osp.dirname(osp.abspath(slimmm.__file__)), '.mim',
+                    relative)
+    if not osp.isfile(path):
+        raise ConversionError(
+            f'{relative} is not part of this slimmm installation ({path}); '
+            'reinstall slimmm (pip install -e .) or pass --config PATH.')
+    return path
+
+
 def load_target_config(config: str,
                        overrides: Optional[Mapping] = None) -> Config:
     cfg = Config.fromfile(config)
@@ -229,9 +242,5 @@ def save_converted(conversion: Conversion, meta: Dict, dst: str) -> str:
     """Write ``dict(state_dict=..., meta=...)`` to ``dst`` (refused when it
     exists)."""
     refuse_existing(dst)
-    if osp.dirname(dst):
-        os.makedirs(osp.dirname(dst), exist_ok=True)
-    tmp = dst + '.part'
-    torch.save(dict(state_dict=conversion.state_dict, meta=meta), tmp)
-    os.replace(tmp, dst)
+    save_atomically(dict(state_dict=conversion.state_dict, meta=meta), dst)
     return dst

@@ -36,10 +36,9 @@ from ..ops.width import width_key
 from .common import (Conversion, ConversionError, block_names,
                      build_target_state, check_against_target,
                      check_stage_blocks, config_text, initial_value,
-                     load_target_config, slimmm_member_key, switchable_member)
+                     load_target_config, packaged_config, slimmm_member_key,
+                     switchable_member)
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
-    osp.abspath(__file__)))))
 DEFAULT_WIDTHS = (1.0, 0.75, 0.5, 0.25)
 
 #: layout -> target config (relative to the repository), parts of the
@@ -288,7 +287,7 @@ def convert_slimclr(src: str, widths: Sequence[float] = DEFAULT_WIDTHS,
                               f'{layout}.')
     spec = SLIMCLR_LAYOUTS[found]
     order = member_widths(widths, spec['member_order'])
-    config_path = config or osp.join(REPO_ROOT, spec['config'])
+    config_path = config or packaged_config(spec['config'])
     overrides = {} if config else dict(spec['overrides'])
     if keep_momentum and found not in ('mocov2', 'mocov3'):
         raise ConversionError(f'The {found} layout has no momentum encoder;'
@@ -319,7 +318,7 @@ def convert_slimclr(src: str, widths: Sequence[float] = DEFAULT_WIDTHS,
         source_format=f'slimclr-{found}',
         source_member_order=order,
         widths=sorted(order, reverse=True),
-        config=_relative(config_path),
+        config=config or spec['config'],
         config_overrides=overrides,
         cfg=config_text(cfg),
         bn_running_stats=True,
@@ -329,9 +328,3 @@ def convert_slimclr(src: str, widths: Sequence[float] = DEFAULT_WIDTHS,
                         'layer with the width (SlimmableMLPNeck, '
                         'slim_hidden=True, in the stored cfg)')
     return conversion, meta
-
-
-def _relative(path: str) -> str:
-    path = osp.abspath(path)
-    return osp.relpath(path, REPO_ROOT) if path.startswith(REPO_ROOT) \
-        else path

@@ -33,8 +33,8 @@ import torch
 from ...utils.checkpoint import read_checkpoint, state_dict_of
 from .common import (Conversion, ConversionError, build_target_state,
                      check_against_target, check_stage_blocks, config_text,
-                     initial_value, load_target_config)
-from .slimclr import REPO_ROOT, _relative, nested_stage_blocks
+                     initial_value, load_target_config, packaged_config)
+from .slimclr import nested_stage_blocks
 
 US3L_CONFIG = 'configs/us3l/us3l_us-r50_8xb64-coslr-100e_in1k.py'
 #: where the backbone may live, most specific first
@@ -122,7 +122,7 @@ def convert_us3l(src: str, config: Optional[str] = None
     raw = read_checkpoint(src)
     source = OrderedDict(state_dict_of(raw))
     prefix = find_backbone_prefix(source)
-    config_path = config or osp.join(REPO_ROOT, US3L_CONFIG)
+    config_path = config or packaged_config(US3L_CONFIG)
     cfg = load_target_config(config_path)
     target, backbone = build_target_state(cfg, ['backbone'])
     if not backbone.width_space.universal:
@@ -143,7 +143,7 @@ def convert_us3l(src: str, config: Optional[str] = None
         source=osp.abspath(src),
         source_format='us3l',
         width_range=[space.min, space.max],
-        config=_relative(config_path),
+        config=config or US3L_CONFIG,
         cfg=config_text(cfg),
         bn_running_stats=has_stats,
         bn_recalibration_required=True,

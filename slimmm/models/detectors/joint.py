@@ -35,13 +35,11 @@ from mmengine.logging import MessageHub
 from mmengine.optim import OptimWrapper
 
 from ...registry import MODELS
-from ..algorithms.base import build_phases
-from ..algorithms.sampling import WidthSampler
-from ..algorithms.subnet_backward import backward_uncounted
 from ..backbones.base import BaseSlimmableBackbone
 from ..ops import (ChannelSpec, CPUSyncBatchNorm, SlimmableConv2d,
                    SwitchableBatchNorm2d, convert_to_static, fixed_channels,
                    set_width, using_width)
+from ..subnets import WidthSampler, backward_uncounted, build_phases
 from .width_matched import match_neck_to_backbone
 
 _BN_TYPES = (nn.modules.batchnorm._BatchNorm, )

@@ -7,7 +7,8 @@ import torch
 from grad_checks import assert_grads_close, grads_of
 from mmengine.optim import OptimWrapper
 
-from slimmm.models.algorithms import DSPNet, SubNet, backward_order
+from slimmm.models.algorithms import DSPNet
+from slimmm.models.subnets import SubNet, backward_order
 
 BASE = 12  # tiny "ResNet-34 x 1.5": stage-1 channels {8, 10, 12}
 FAMILY = [12, 10, 8]

@@ -7,7 +7,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from slimmm.models.algorithms import US3L, SubNet
+from slimmm.models.algorithms import US3L
+from slimmm.models.subnets import SubNet
 
 REPO = Path(__file__).resolve().parents[3]
 

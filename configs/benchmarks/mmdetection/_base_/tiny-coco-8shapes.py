@@ -3,7 +3,7 @@
 # default data every pretrained width of the half-channel R-18 reaches about
 # the same AP (52 at 1.0, 49 at 0.25); here the narrow widths fall behind,
 # which is what a per-width table is for. Generated on first use by
-# slimmm.TinyCocoDataset, or by slimmm.apis.main_job.make_data.
+# slimmm.TinyCocoDataset, or by tools/benchmarks/main_job.py (make_data).
 # Unique names: a config lists this next to its detection base and applies
 # them to its datasets, metrics and heads.
 shapes8_data_root = 'data/tiny_coco_8shapes/'

@@ -7,10 +7,8 @@ import os
 import os.path as osp
 
 import pytest
-
-from slimmm.apis.main_job import (COLUMNS, PRETRAINED, RANDOM_INIT,
-                                  check_goals, goals_verdict, merge_rows,
-                                  read_probe_rows, run_main_job)
+from main_job import (COLUMNS, PRETRAINED, RANDOM_INIT, check_goals,
+                      goals_verdict, merge_rows, read_probe_rows, run_main_job)
 
 # Smaller data and one-step schedules: the steps, not the numbers.
 DATA = dict(imagenet=dict(train_per_class=4, val_per_class=2),

@@ -176,3 +176,37 @@ def sandwich_schedule(num_subnets: int = 4,
     if warmup > 0:
         phases.insert(0, dict(until=warmup, picks=['max']))
     return phases
+
+
+def _full_only() -> List[Dict]:
+    return [dict(until=1.0, picks=['max'])]
+
+
+def _all_widths() -> List[Dict]:
+    return [dict(until=1.0, picks=['all'])]
+
+
+SCHEDULES = dict(
+    slow_start=slow_start_schedule,
+    dynamic_sampling=dynamic_sampling_schedule,
+    sandwich=sandwich_schedule,
+    full_only=_full_only,
+    all=_all_widths,
+)
+
+
+def build_phases(sampler: Dict) -> List[Dict]:
+    """Phases of a sampler config: ``dict(phases=[...])`` or
+    ``dict(schedule='slow_start', slow_start=0.5)`` (a schedule of
+    :data:`SCHEDULES` by name, with its keyword arguments)."""
+    sampler = dict(sampler)
+    sampler.pop('depths', None)
+    sampler.pop('seed', None)
+    if 'phases' in sampler:
+        return list(sampler['phases'])
+    name = sampler.pop('schedule', None)
+    if name not in SCHEDULES:
+        raise ValueError(
+            f'sampler needs `phases=[...]` or `schedule` in '
+            f'{sorted(SCHEDULES)}, got {name!r}.')
+    return SCHEDULES[name](**sampler)

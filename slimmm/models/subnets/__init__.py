@@ -1,0 +1,14 @@
+"""Training a slimmable network's sub-networks: which widths (and depths)
+run in an iteration (:mod:`.sampling`) and one backward per sub-network
+with one optimizer step (:mod:`.backward`). Used by the self-supervised
+algorithms and the joint slimmable detector alike."""
+from .backward import SubnetBackwardMixin, backward_order, backward_uncounted
+from .sampling import (SCHEDULES, SubNet, WidthSampler, build_phases,
+                       dynamic_sampling_schedule, sandwich_schedule,
+                       slow_start_schedule)
+
+__all__ = [
+    'SCHEDULES', 'SubNet', 'WidthSampler', 'build_phases',
+    'dynamic_sampling_schedule', 'sandwich_schedule', 'slow_start_schedule',
+    'SubnetBackwardMixin', 'backward_order', 'backward_uncounted'
+]

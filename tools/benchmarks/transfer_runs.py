@@ -1,0 +1,287 @@
+"""Launching per-width fine-tuning runs as processes (``tools/train.py``,
+``tools/dist_train.sh``, ``tools/slurm_train.sh``), for the transfer runner
+(``transfer.py``) and the main job (``main_job.py``) beside this file.
+
+:func:`run_transfer` checks all inputs first (checkpoint, widths, data),
+then trains and evaluates each width in its own work dir
+(``<work_dir>/width_<w>/``). A width whose ``result.json`` exists is
+skipped, so a rerun resumes; an interrupted width resumes from its last
+checkpoint. The end is ``transfer_results.{md,csv,png}``
+(:func:`slimmm.apis.transfer.write_transfer_report`).
+"""
+import json
+import os
+import os.path as osp
+import socket
+import subprocess
+import sys
+import time
+from typing import Dict, List, Optional, Sequence
+
+from mmengine.config import Config
+from mmengine.logging import print_log
+
+from slimmm.apis.config import load_config
+from slimmm.apis.transfer import (joint_rows, metrics_row, read_eval_metrics,
+                                  width_configs, width_dir_name,
+                                  write_transfer_report)
+from slimmm.apis.transfer_checks import (check_transfer_inputs,
+                                         redirect_data_root)
+from slimmm.utils.checkpoint import latest_checkpoint, write_atomically
+
+TOOLS = osp.dirname(osp.dirname(osp.abspath(__file__)))
+REPO = osp.dirname(TOOLS)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+# ---- launching ----------------------------------------------------------
+def _env() -> Dict[str, str]:
+    env = dict(os.environ)
+    env['PYTHONPATH'] = REPO + (
+        os.pathsep + env['PYTHONPATH'] if env.get('PYTHONPATH') else '')
+    return env
+
+
+def train_command(config_file: str, work_dir: str, launcher: str, gpus: int,
+                  resume: bool, partition: Optional[str] = None,
+                  job_name: str = 'transfer') -> List[str]:
+    extra = ['--resume'] if resume else []
+    if launcher == 'none':
+        return [sys.executable, osp.join(TOOLS, 'train.py'), config_file,
+                '--work-dir', work_dir] + extra
+    if launcher == 'pytorch':
+        return ['bash', osp.join(TOOLS, 'dist_train.sh'), config_file,
+                str(gpus), '--work-dir', work_dir] + extra
+    if launcher == 'slurm':
+        if not partition:
+            raise ValueError('launcher slurm needs --partition.')
+        return ['bash', osp.join(TOOLS, 'slurm_train.sh'), partition,
+                job_name, config_file, work_dir] + extra
+    raise ValueError(f'Unknown launcher {launcher!r}; use none, pytorch or '
+                     'slurm.')
+
+
+def test_command(config_file: str, checkpoint: str, work_dir: str,
+                 launcher: str, gpus: int) -> List[str]:
+    if launcher == 'pytorch':
+        return ['bash', osp.join(TOOLS, 'dist_test.sh'), config_file,
+                checkpoint, str(gpus), '--work-dir', work_dir]
+    return [sys.executable, osp.join(TOOLS, 'test.py'), config_file,
+            checkpoint, '--work-dir', work_dir]
+
+
+def _run(cmd: List[str], work_dir: str, env: Dict[str, str]) -> None:
+    log = osp.join(work_dir, 'launch.log')
+    with open(log, 'a') as f:
+        f.write(f'\n$ {" ".join(cmd)}\n')
+        f.flush()
+        code = subprocess.call(cmd, stdout=f, stderr=subprocess.STDOUT,
+                               env=env, cwd=os.getcwd())
+    if code != 0:
+        with open(log) as f:
+            tail = ''.join(f.readlines()[-25:])
+        raise RuntimeError(
+            f'Command failed with exit code {code}: {" ".join(cmd)}\n'
+            f'Full log: {log}\n--- last lines ---\n{tail}')
+
+
+def _write_json(path: str, content: Dict) -> None:
+    write_atomically(json.dumps(content, indent=2).encode(), path)
+
+
+# ---- the benchmark ------------------------------------------------------
+def run_one_width(cfg: Config, width: Optional[float], work_dir: str,
+                  launcher: str, gpus: int, partition: Optional[str] = None,
+                  port: Optional[int] = None) -> Dict:
+    """Fine-tune and evaluate one width (None: the joint detector, all
+    widths) in ``work_dir``; returns the metrics of its last evaluation."""
+    os.makedirs(work_dir, exist_ok=True)
+    stem = osp.splitext(osp.basename(cfg.filename or 'config.py'))[0]
+    label = 'joint' if width is None else width_dir_name(width)
+    config_file = osp.join(work_dir, f'{stem}_{label}.py')
+    cfg.dump(config_file)
+    env = _env()
+    if launcher == 'pytorch':
+        env['PORT'] = str(port or free_port())
+    resume = latest_checkpoint(work_dir) is not None
+    _run(train_command(config_file, work_dir, launcher, gpus, resume,
+                       partition, job_name=f'{stem}_{label}'),
+         work_dir, env)
+    metrics = read_eval_metrics(work_dir)
+    if metrics is None:
+        # e.g. resumed after training had finished but before its result
+        # was recorded: evaluate the final checkpoint.
+        checkpoint = latest_checkpoint(work_dir)
+        if checkpoint is None:
+            raise RuntimeError(f'No checkpoint in {work_dir} after training.')
+        if launcher == 'pytorch':
+            env['PORT'] = str(free_port())
+        _run(test_command(config_file, checkpoint, work_dir, launcher, gpus),
+             work_dir, env)
+        metrics = read_eval_metrics(work_dir)
+    if metrics is None:
+        raise RuntimeError(f'No evaluation metrics found under {work_dir}.')
+    return metrics
+
+
+def run_transfer(config: str, checkpoint: Optional[str],
+                 widths: Sequence[float], work_dir: Optional[str] = None,
+                 launcher: str = 'none', gpus: int = 1,
+                 cfg_options: Optional[Dict] = None,
+                 data_root: Optional[str] = None,
+                 partition: Optional[str] = None,
+                 port: Optional[int] = None,
+                 complexity_input_size: int = 224,
+                 report_name: str = 'transfer_results') -> List[Dict]:
+    """Fine-tune ``config`` at each width and write the per-width report.
+
+    Args:
+        config (str): A detection config with a slimmm backbone (e.g.
+            ``configs/benchmarks/mmdetection/mask-rcnn_slimmable-r50_fpn_syncbn_1x_coco.py``).
+        checkpoint (str): The slimmable pretrained checkpoint (whole model;
+            the backbone under ``backbone.``).
+        widths (Sequence[float]): Widths to transfer, each one of the
+            checkpoint's.
+        work_dir (str, optional): Defaults to
+            ``work_dirs/transfer/<config name>``.
+        launcher (str): ``'none'`` (one process), ``'pytorch'``
+            (``tools/dist_train.sh`` with ``gpus`` processes) or
+            ``'slurm'`` (``tools/slurm_train.sh``; GPUS env var).
+        gpus (int): Processes per width with ``launcher='pytorch'``.
+        cfg_options (dict, optional): Config overrides for every width.
+        data_root (str, optional): Redirect every dataset / evaluator.
+        partition (str, optional): Slurm partition.
+        port (int, optional): Rendezvous port for ``pytorch`` (default:
+            a free one per width).
+        complexity_input_size (int): Input side at which backbone FLOPs
+            are counted (224: the papers' ImageNet convention).
+        report_name (str): Stem of the report files.
+
+    Returns:
+        list[dict]: One row per width (``width``, ``params``, ``flops``,
+        ``AP_bb``, ``AP_mk``, ... or ``mAP`` / ``AP50`` for VOC).
+    """
+    if not widths:
+        raise ValueError('Give at least one width (--widths 1.0 0.5 ...).')
+    cfgs = width_configs(config, checkpoint, widths, cfg_options, data_root)
+    from slimmm.models.detectors import is_joint_config
+    if is_joint_config(cfgs[0].model):
+        from slimmm.apis.transfer_checks import TransferInputError
+        raise TransferInputError(
+            f'{config} is a joint detector config (one detector trained at '
+            'all widths); run it with --protocol joint, or pick a per-width '
+            'config for --protocol per-width.')
+    check_transfer_inputs(cfgs, checkpoint)
+    if work_dir is None:
+        work_dir = osp.join('work_dirs', 'transfer',
+                            osp.splitext(osp.basename(config))[0])
+    os.makedirs(work_dir, exist_ok=True)
+
+    from slimmm.analysis import backbone_complexity
+    rows = []
+    total = len(widths)
+    for index, (width, cfg) in enumerate(zip(widths, cfgs), start=1):
+        wd = osp.join(work_dir, width_dir_name(width))
+        result_file = osp.join(wd, 'result.json')
+        if osp.isfile(result_file):
+            with open(result_file) as f:
+                rows.append(json.load(f)['row'])
+            print_log(f'width {index}/{total} ({width}): finished earlier '
+                      f'({result_file}), skipped.', logger='current')
+            continue
+        print_log(f'width {index}/{total} ({width}): fine-tuning in {wd} '
+                  f'(launcher {launcher}) ...', logger='current')
+        start = time.time()
+        metrics = run_one_width(cfg, width, wd, launcher, gpus, partition,
+                                port)
+        row = metrics_row(width, metrics)
+        cost = backbone_complexity(
+            dict(cfg.model.backbone, init_cfg=None), [width],
+            input_size=complexity_input_size)[0]
+        row['params'], row['flops'] = cost['params'], cost['flops']
+        row['protocol'] = 'per-width'
+        _write_json(result_file, dict(
+            width=float(width), row=row, metrics=metrics,
+            checkpoint=checkpoint, config=config,
+            seconds=round(time.time() - start, 1)))
+        rows.append(row)
+        print_log(f'width {index}/{total} ({width}): done in '
+                  f'{time.time() - start:.0f}s: ' + ', '.join(
+                      f'{k}={v}' for k, v in row.items()
+                      if k not in ('width', 'params', 'flops')),
+                  logger='current')
+    write_transfer_report(rows, work_dir, report_name,
+                          title=osp.basename(config))
+    return rows
+
+
+# ---- the joint protocol -------------------------------------------------
+def run_joint_transfer(config: str, checkpoint: Optional[str],
+                       work_dir: Optional[str] = None,
+                       launcher: str = 'none', gpus: int = 1,
+                       cfg_options: Optional[Dict] = None,
+                       data_root: Optional[str] = None,
+                       partition: Optional[str] = None,
+                       port: Optional[int] = None,
+                       complexity_input_size: int = 224,
+                       report_name: str = 'transfer_results') -> List[Dict]:
+    """SlimCLR's joint protocol (Table 2): fine-tune ONE joint slimmable
+    detector at all widths together, evaluate every width, and write the
+    per-width report (with ``protocol='joint'``).
+
+    Arguments as :func:`run_transfer`; ``config`` is a joint detector config
+    (``model.type='slimmm.JointMaskRCNN'``, e.g.
+    ``configs/benchmarks/mmdetection/mask-rcnn_slimmable-r50_fpn_joint-4widths_8xb8-1x_coco.py``).
+    The run lives in ``work_dir`` (resumed from its last checkpoint; a
+    ``result.json`` there means done and is read back).
+
+    Returns:
+        list[dict]: One row per evaluated width.
+    """
+    from slimmm.apis.transfer_checks import (TransferInputError,
+                                             check_checkpoint, check_datasets)
+    from slimmm.models.detectors import build_joint_detector, is_joint_config
+    options = dict(cfg_options or {})
+    if checkpoint is not None:
+        options['model.backbone.init_cfg.checkpoint'] = checkpoint
+    cfg = load_config(config, options)
+    if not is_joint_config(cfg.model):
+        raise TransferInputError(
+            f'--protocol joint needs a joint detector config '
+            f"(model.type='slimmm.JointMaskRCNN' or 'slimmm.JointFasterRCNN'"
+            f'); {config} builds {cfg.model.get("type")!r}. Use a '
+            '*_joint* config, or --protocol per-width for this one.')
+    if data_root is not None:
+        redirect_data_root(cfg, data_root)
+    widths = build_joint_detector(cfg.model).eval_widths
+    check_checkpoint(checkpoint, dict(cfg.model.backbone), widths)
+    check_datasets(cfg)
+    if work_dir is None:
+        work_dir = osp.join('work_dirs', 'transfer',
+                            osp.splitext(osp.basename(config))[0])
+    os.makedirs(work_dir, exist_ok=True)
+    result_file = osp.join(work_dir, 'result.json')
+    if osp.isfile(result_file):
+        with open(result_file) as f:
+            rows = json.load(f)['rows']
+        print_log(f'joint protocol: finished earlier ({result_file}).',
+                  logger='current')
+    else:
+        print_log(f'joint protocol: fine-tuning widths {widths} together in '
+                  f'{work_dir} (launcher {launcher}) ...', logger='current')
+        start = time.time()
+        metrics = run_one_width(cfg, None, work_dir, launcher, gpus,
+                                partition, port)
+        rows = joint_rows(metrics, widths, dict(cfg.model.backbone),
+                          complexity_input_size)
+        _write_json(result_file, dict(
+            rows=rows, metrics=metrics, checkpoint=checkpoint,
+            config=config, seconds=round(time.time() - start, 1)))
+    write_transfer_report(rows, work_dir, report_name,
+                          title=osp.basename(config) + ' (joint)')
+    return rows
