@@ -99,6 +99,7 @@ def test_test_tool_path_and_width_mismatch(probe_run, tiny_imagenet):
 
 
 @pytest.mark.slow
+@pytest.mark.quality
 def test_probe_clearly_above_chance_at_every_width(probe_run):
     """300 validation images, 10 classes: chance is 10 % top-1 with a
     binomial standard deviation of 1.7 points. The classes are outlines
@@ -123,6 +124,7 @@ def _report_rows(directory, suffix):
 
 
 @pytest.mark.slow
+@pytest.mark.quality
 def test_knn_command_prints_and_saves_per_width_table(probe_run,
                                                       tiny_imagenet):
     """The kNN protocol's one command, as the README gives it, on the
