@@ -404,3 +404,33 @@ def test_resume_point_falls_back_or_says_why(tmp_path, capsys):
         f'error: {record} names {truncated}, which is incomplete, and '
         f'{work_dir} holds no complete checkpoint to resume from; to start '
         'this run afresh, run it without --resume (or resume=False).']
+
+
+@pytest.mark.slow
+def test_stock_resume_falls_back_through_the_hook(tiny_imagenet,
+                                                  short_tmp_path):
+    """``resume=True`` without a file, as the stock MM train.py sets it:
+    the hook picks the newest complete checkpoint when ``last_checkpoint``
+    names one that is gone, and the resumed losses are the run's own."""
+    config, options = RUNS['slimclr-mocov2']
+    options = options + [
+        f'train_dataloader.dataset.data_root={tiny_imagenet["root"]}']
+    work_dir = str(short_tmp_path / 'w')
+    train_in_process(config, work_dir, options)
+    expected = scalars(work_dir)[0]
+    os.remove(osp.join(work_dir, f'iter_{MAX_ITERS}.pth'))  # the record's
+    next_second()
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    overrides = parser.parse_args(['--cfg-options', *options]).cfg_options
+    cfg = load_run_config(osp.join(REPO, config), overrides, work_dir)
+    cfg.resume, cfg.load_from = True, None  # what the stock tools set
+    try:
+        Runner.from_cfg(cfg).train()
+    finally:
+        torch.use_deterministic_algorithms(False)
+    resumed = scalars(work_dir)[-1]
+    assert sorted(resumed) == [MAX_ITERS - 1, MAX_ITERS]
+    for iteration, record in resumed.items():
+        assert record['loss'] == pytest.approx(expected[iteration]['loss'],
+                                               rel=1e-6)

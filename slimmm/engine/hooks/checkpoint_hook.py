@@ -73,6 +73,9 @@ class AtomicCheckpointHook(CheckpointHook):
 
     def before_run(self, runner) -> None:
         super().before_run(runner)
+        # mmengine has no public API for the checkpoint Runner.train() is
+        # about to resume from: it reads these two fields in
+        # load_or_resume(), right after before_run.
         if runner._resume and runner._load_from is None:
             path, note = resume_point(runner.work_dir)  # or ResumeError
             if note:
