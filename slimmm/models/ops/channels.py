@@ -5,22 +5,14 @@ nothing else in slimmm multiplies channels by a width.
 """
 from dataclasses import dataclass
 
+# The MobileNet rule (round to a multiple of the divisor, never below it nor
+# below 0.9 of the value): mmpretrain's own, so that exported MobileNets
+# match stock ones built with the same widen_factor.
+from mmpretrain.models.utils import make_divisible
+
 # Widths such as 0.75 are not exact in binary; without this slack
 # int(96 * (80 / 96)) could land on 79.
 _FLOAT_SLACK = 1e-6
-
-
-def make_divisible(value: float, divisor: int, min_ratio: float = 0.9) -> int:
-    """Round ``value`` to a multiple of ``divisor`` (MobileNet rule).
-
-    Never goes below ``divisor`` nor below ``min_ratio * value``, exactly as
-    mmpretrain's / mmcv's ``make_divisible``, so exported MobileNets match
-    stock ones built with the same ``widen_factor``.
-    """
-    new_value = max(divisor, int(value + divisor / 2) // divisor * divisor)
-    if new_value < min_ratio * value:
-        new_value += divisor
-    return new_value
 
 
 def scale_channels(channels: int, width: float, divisor: int = 1) -> int:
