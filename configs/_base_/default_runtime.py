@@ -1,15 +1,10 @@
 # Runtime of the self-supervised pretraining configs.
 default_scope = 'mmpretrain'
 custom_imports = dict(imports=['slimmm'], allow_failed_imports=False)
-# Feeds runner.iter to the width sampler (slow start / dynamic sampling /
-# sandwich) before every iteration; resume restores runner.iter, hence the
-# schedule.
-custom_hooks = [
-    dict(type='slimmm.WidthScheduleHook'),
-    # --resume continues exactly: seeds per iteration, RNG states and the
-    # position inside the epoch in the checkpoint.
-    dict(type='slimmm.ExactResumeHook'),
-]
+# --resume continues exactly: seeds per iteration, RNG states and the
+# position inside the epoch in the checkpoint. (The width sampler reads the
+# iteration from mmengine's message hub, which resume restores.)
+custom_hooks = [dict(type='slimmm.ExactResumeHook')]
 default_hooks = dict(
     runtime_info=dict(type='RuntimeInfoHook'),
     timer=dict(type='IterTimerHook'),
@@ -27,10 +22,15 @@ env_cfg = dict(
     # slimmm.apis.load_config (tools/train.py) switches nccl to gloo on
     # machines without CUDA (tools/dist_train.sh CONFIG 2 on a CPU box).
     dist_cfg=dict(backend='nccl'))
-# Sub-networks leave other widths' BN members (and, in slow start, every
-# sub-width-only parameter) without gradient in an iteration.
+# Every algorithm trains in its train_step, one backward per sampled
+# sub-network (slimmm.models.subnets.SubnetBackwardMixin); this wrapper runs
+# it under DDP and all-reduces the gradients once per iteration.
+# find_unused_parameters: the synchronised (last) sub-network does not use
+# the deeper blocks or other widths' BN members, and in slow start every
+# sub-width-only parameter is left without gradient.
 model_wrapper_cfg = dict(
-    type='MMDistributedDataParallel', find_unused_parameters=True)
+    type='slimmm.SubnetDistributedDataParallel', broadcast_buffers=False,
+    find_unused_parameters=True)
 vis_backends = [dict(type='LocalVisBackend')]
 visualizer = dict(type='UniversalVisualizer', vis_backends=vis_backends)
 log_processor = dict(window_size=10)

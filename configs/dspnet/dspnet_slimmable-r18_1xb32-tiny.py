@@ -8,7 +8,7 @@ _base_ = [
     '../_base_/models/dspnet_slimmable-r34x1.5.py',
     '../_base_/datasets/tiny_imagenet_mocov2.py',
     '../_base_/schedules/dspnet_lars-coslr-300e.py',
-    '../_base_/subnet_backward_runtime.py',
+    '../_base_/default_runtime.py',
 ]
 data_root = 'data/tiny_imagenet/'
 train_dataloader = dict(dataset=dict(data_root=data_root))

@@ -4,7 +4,7 @@ _base_ = [
     '../_base_/models/dspnet_slimmable-r34x1.5.py',
     '../_base_/datasets/imagenet_byol-128.py',
     '../_base_/schedules/dspnet_lars-coslr-300e.py',
-    '../_base_/subnet_backward_runtime.py',
+    '../_base_/default_runtime.py',
 ]
 max_epochs = 300
 warmup_epochs = 10

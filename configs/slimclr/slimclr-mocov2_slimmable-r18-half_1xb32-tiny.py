@@ -23,11 +23,17 @@ view_pipeline = [
          channel_weights=(0.114, 0.587, 0.2989)),
     dict(type='RandomFlip', prob=0.5),
 ]
-train_dataloader = dict(dataset=dict(pipeline=[
-    dict(type='LoadImageFromFile'),
-    dict(type='MultiView', num_views=2, transforms=[view_pipeline]),
-    dict(type='PackInputs'),
-]))
+# One loader worker: making the 64 views of a batch takes as long as the
+# step of the small network, and a worker does it during the step (with
+# one torch thread on 2 cores, an iteration takes 0.12 s instead of 0.19 s).
+train_dataloader = dict(
+    num_workers=1,
+    persistent_workers=True,
+    dataset=dict(pipeline=[
+        dict(type='LoadImageFromFile'),
+        dict(type='MultiView', num_views=2, transforms=[view_pipeline]),
+        dict(type='PackInputs'),
+    ]))
 max_epochs = 100
 warmup_epochs = 2
 optim_wrapper = dict(optimizer=dict(lr=0.06))

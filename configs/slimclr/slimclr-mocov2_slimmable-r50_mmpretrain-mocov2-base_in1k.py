@@ -12,8 +12,6 @@ _base_ = [
     'mmpretrain::_base_/default_runtime.py',
 ]
 custom_imports = dict(imports=['slimmm'], allow_failed_imports=False)
-# Slow start reads the training progress from the message hub.
-custom_hooks = [dict(type='slimmm.WidthScheduleHook')]
 # No kill loses a checkpoint; mmpretrain's MoCo v2 keeps the last three.
 default_hooks = dict(
     checkpoint=dict(type='slimmm.AtomicCheckpointHook', max_keep_ckpts=3))
@@ -22,7 +20,9 @@ default_hooks = dict(
 # (docs/notes/faq.md); naming the function anew drops it.
 train_dataloader = dict(
     collate_fn=dict(_delete_=True, type='default_collate'))
-# Sub-networks leave other widths' BN members without gradient.
+# Under DDP: the wrapper that runs slimmm's train_step (one backward per
+# width, one gradient all-reduce), as in slimmm's default runtime.
 model_wrapper_cfg = dict(
-    type='MMDistributedDataParallel', find_unused_parameters=True)
+    type='slimmm.SubnetDistributedDataParallel', broadcast_buffers=False,
+    find_unused_parameters=True)
 auto_scale_lr = dict(base_batch_size=256)

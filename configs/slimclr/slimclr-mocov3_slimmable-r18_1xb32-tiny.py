@@ -4,7 +4,7 @@ _base_ = [
     '../_base_/models/slimclr-mocov3_slimmable-r50.py',
     '../_base_/datasets/tiny_imagenet_mocov2.py',
     '../_base_/schedules/ssl_lars-coslr-300e.py',
-    '../_base_/subnet_backward_runtime.py',
+    '../_base_/default_runtime.py',
 ]
 data_root = 'data/tiny_imagenet/'
 train_dataloader = dict(dataset=dict(data_root=data_root))

@@ -4,6 +4,6 @@ _base_ = [
     '../_base_/models/slimclr-mocov3_slimmable-r50.py',
     '../_base_/datasets/imagenet_mocov3.py',
     '../_base_/schedules/ssl_lars-coslr-300e.py',
-    '../_base_/subnet_backward_runtime.py',
+    '../_base_/default_runtime.py',
 ]
 optim_wrapper = dict(type='AmpOptimWrapper', loss_scale='dynamic')

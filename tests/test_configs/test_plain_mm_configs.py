@@ -138,7 +138,7 @@ USER_CONFIG = """
 _base_ = 'mmpretrain::mocov2/mocov2_resnet50_8xb32-coslr-200e_in1k.py'
 custom_imports = dict(imports=['slimmm'], allow_failed_imports=False)
 model = dict(_delete_=True, **{model!r})
-custom_hooks = [dict(type='slimmm.WidthScheduleHook')]
+model_wrapper_cfg = dict(type='slimmm.SubnetDistributedDataParallel')
 train_dataloader = dict(collate_fn=dict(_delete_=True, type='default_collate'))
 """
 

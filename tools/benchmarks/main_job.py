@@ -41,6 +41,7 @@ import os
 import os.path as osp
 import sys
 import time
+from functools import partial
 from typing import Dict, List, Optional, Sequence
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(
@@ -48,7 +49,8 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(
 
 from mmengine.logging import print_log  # noqa: E402
 from transfer_runs import (REPO, TOOLS, _env, _run, _write_json,  # noqa: E402
-                           run_joint_transfer, run_transfer)
+                           run_joint_transfer, run_parallel, run_transfer,
+                           set_jobs)
 
 import slimmm  # noqa: E402,F401
 from slimmm.utils.checkpoint import latest_checkpoint  # noqa: E402
@@ -137,9 +139,12 @@ def make_data(data_dir: str, imagenet: Optional[Dict] = None,
 
 
 def train_once(config: str, work_dir: str,
-               cfg_options: Sequence[str] = ()) -> str:
+               cfg_options: Sequence[str] = (),
+               threads: Optional[int] = None) -> str:
     """``tools/train.py`` in ``work_dir`` unless a ``done.json`` says it
-    finished; resumes an interrupted run. Returns the final checkpoint."""
+    finished; resumes an interrupted run (with ``threads`` torch threads,
+    default: :func:`transfer_runs._env`'s). Returns the final
+    checkpoint."""
     done = osp.join(work_dir, 'done.json')
     if osp.isfile(done):
         with open(done) as f:
@@ -151,7 +156,7 @@ def train_once(config: str, work_dir: str,
         cmd.append('--resume')
     if cfg_options:
         cmd += ['--cfg-options', *cfg_options]
-    _run(cmd, work_dir, _env())
+    _run(cmd, work_dir, _env(threads))
     checkpoint = latest_checkpoint(work_dir)
     if checkpoint is None:
         raise RuntimeError(f'Training in {work_dir} wrote no checkpoint.')
@@ -308,7 +313,8 @@ def run_main_job(work_dir: str = 'work_dirs/main_job',
                  probe_options: Sequence[str] = (),
                  detection_options: Optional[Dict] = None,
                  data_options: Optional[Dict] = None,
-                 protocol: str = 'per-width') -> List[Dict]:
+                 protocol: str = 'per-width',
+                 jobs: Optional[int] = None) -> List[Dict]:
     """Run (or resume) the whole job; returns the table's rows (SlimCLR
     rows, then random-init rows).
 
@@ -333,12 +339,19 @@ def run_main_job(work_dir: str = 'work_dirs/main_job',
             ``'joint'`` (one Mask R-CNN trained at all widths, SlimCLR
             Table 2; ``widths`` then come from its config; the random-init
             rows stay per width).
+        jobs (int, optional): Runs side by side after pretraining (probes
+            and fine-tunes, each with ``cpu_count // jobs`` threads).
+            Default: 2 where there are 2 cores or more (tiny runs use a
+            second thread poorly; see ``transfer_runs.py``).
     """
     if protocol not in ('per-width', 'joint'):
         raise ValueError(f"protocol must be 'per-width' or 'joint', got "
                          f'{protocol!r}.')
+    cores = os.cpu_count() or 1
+    jobs = jobs or min(2, cores)
+    set_jobs(jobs)
     start = time.time()
-    total = 7
+    total = 4
     _step(1, total, f'tiny data under {data_dir}/')
     data = make_data(data_dir, **(data_options or {}))
     seconds = {}
@@ -350,56 +363,57 @@ def run_main_job(work_dir: str = 'work_dirs/main_job',
         return out
 
     _step(2, total, f'SlimCLR-MoCov2 pretraining ({PRETRAIN_CONFIG})')
+    # Its data loader's worker takes one core, the network the others.
     checkpoint = timed('pretrain', train_once, PRETRAIN_CONFIG,
-                       osp.join(work_dir, 'pretrain'), pretrain_options)
+                       osp.join(work_dir, 'pretrain'), pretrain_options,
+                       threads=max(1, cores - 1))
     print_log(f'pretrained checkpoint: {checkpoint}', logger='current')
 
-    _step(3, total, f'switchable linear probe per width ({PROBE_CONFIG})')
-    probe_dir = osp.join(work_dir, 'linear_probe')
-    timed('probe', train_once, PROBE_CONFIG, probe_dir, [
-        f'model.backbone.init_cfg.checkpoint={checkpoint}', *probe_options])
-    probe_rows = read_probe_rows(probe_dir)
-
-    random_probe_rows: List[Dict] = []
-    if random_init_widths:
-        _step(4, total, 'the same probe on a randomly initialised backbone '
-              f'({RANDOM_PROBE_CONFIG})')
-        random_probe_dir = osp.join(work_dir, 'random_init_linear_probe')
-        timed('probe_random_init', train_once, RANDOM_PROBE_CONFIG,
-              random_probe_dir, probe_options)
-        random_probe_rows = read_probe_rows(random_probe_dir)
-
+    # The longest runs first, so that the slots end together.
+    tasks = {}
     if protocol == 'joint':
-        _step(5, total, 'one Mask R-CNN at all widths on tiny COCO '
-              f'({JOINT_DETECTION_CONFIG})')
-        detection_rows = timed(
-            'detection', run_joint_transfer,
-            _config_path(JOINT_DETECTION_CONFIG), checkpoint,
-            work_dir=osp.join(work_dir, 'detection_joint'),
+        tasks['detection'] = partial(
+            run_joint_transfer, _config_path(JOINT_DETECTION_CONFIG),
+            checkpoint, work_dir=osp.join(work_dir, 'detection_joint'),
             cfg_options=detection_options)
+        detection_text = ('one Mask R-CNN at all widths '
+                          f'({JOINT_DETECTION_CONFIG})')
     else:
-        _step(5, total,
-              f'Mask R-CNN per width on tiny COCO ({DETECTION_CONFIG})')
-        detection_rows = timed(
-            'detection', run_transfer, _config_path(DETECTION_CONFIG),
-            checkpoint, list(widths),
-            work_dir=osp.join(work_dir, 'detection'),
+        tasks['detection'] = partial(
+            run_transfer, _config_path(DETECTION_CONFIG), checkpoint,
+            list(widths), work_dir=osp.join(work_dir, 'detection'),
             cfg_options=detection_options)
-
-    random_detection_rows: List[Dict] = []
+        detection_text = f'Mask R-CNN per width ({DETECTION_CONFIG})'
     if random_init_widths:
-        _step(6, total, 'Mask R-CNN from a random initialisation '
-              f'({RANDOM_DETECTION_CONFIG})')
-        random_detection_rows = timed(
-            'detection_random_init', run_transfer,
-            _config_path(RANDOM_DETECTION_CONFIG), None,
+        tasks['detection_random_init'] = partial(
+            run_transfer, _config_path(RANDOM_DETECTION_CONFIG), None,
             list(random_init_widths),
             work_dir=osp.join(work_dir, 'random_init_detection'),
             cfg_options=detection_options)
+    probe_dir = osp.join(work_dir, 'linear_probe')
+    tasks['probe'] = partial(train_once, PROBE_CONFIG, probe_dir, [
+        f'model.backbone.init_cfg.checkpoint={checkpoint}', *probe_options])
+    random_probe_dir = osp.join(work_dir, 'random_init_linear_probe')
+    if random_init_widths:
+        tasks['probe_random_init'] = partial(
+            train_once, RANDOM_PROBE_CONFIG, random_probe_dir, probe_options)
+    _step(3, total, f'{len(tasks)} steps, {min(len(tasks), jobs)} '
+          f'at a time: switchable linear probe per width ({PROBE_CONFIG}), '
+          f'{detection_text} on tiny COCO' + (
+              ', both also from a random initialisation '
+              f'({RANDOM_PROBE_CONFIG}, {RANDOM_DETECTION_CONFIG}, widths '
+              f'{list(random_init_widths)})' if random_init_widths else ''))
+    begin = time.time()
+    results = dict(zip(tasks, run_parallel(list(tasks.values()))))
+    seconds['probes and detection'] = round(time.time() - begin, 1)
+    probe_rows = read_probe_rows(probe_dir)
+    random_probe_rows = (read_probe_rows(random_probe_dir)
+                         if random_init_widths else [])
 
-    _step(7, total, 'per-width table')
-    rows = (merge_rows(probe_rows, detection_rows, PRETRAINED) +
-            merge_rows(random_probe_rows, random_detection_rows,
+    _step(4, total, 'per-width table')
+    rows = (merge_rows(probe_rows, results['detection'], PRETRAINED) +
+            merge_rows(random_probe_rows,
+                       results.get('detection_random_init', []),
                        RANDOM_INIT))
     verdict = goals_verdict(check_goals(rows, len(data['imagenet'][
         'classes'])))
@@ -455,9 +469,14 @@ def main(argv=None):
                         help='detection step: one fine-tuning per width, or '
                         'one detector trained at all widths (SlimCLR '
                         'Table 2)')
+    parser.add_argument('--jobs', type=int,
+                        help='probes and fine-tunes run side by side after '
+                        'pretraining, each with cpu_count / jobs threads '
+                        '(default: 2 on 2 cores or more)')
     args = parser.parse_args(argv)
     run_main_job(args.work_dir, args.data_dir, args.widths,
-                 args.random_init_widths, protocol=args.protocol)
+                 args.random_init_widths, protocol=args.protocol,
+                 jobs=args.jobs)
 
 
 if __name__ == '__main__':

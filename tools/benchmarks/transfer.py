@@ -4,7 +4,7 @@ detection / instance segmentation, then write one per-width table.
     python tools/benchmarks/transfer.py CONFIG --checkpoint CKPT \
         [--protocol per-width|joint] --widths 1.0 0.75 0.5 0.25 \
         [--launcher none|pytorch|slurm] [--gpus N] [--work-dir DIR] \
-        [--data-root DIR] [--cfg-options k=v ...]
+        [--data-root DIR] [--jobs N] [--cfg-options k=v ...]
 
 ``--protocol per-width`` (default): one fine-tuning per width, each in
 ``<work-dir>/width_<w>/``; widths with a ``result.json`` are skipped on a
@@ -24,7 +24,8 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(
     __file__)))))
 
 from mmengine.config import DictAction  # noqa: E402
-from transfer_runs import run_joint_transfer, run_transfer  # noqa: E402
+from transfer_runs import (run_joint_transfer, run_transfer,  # noqa: E402
+                           set_jobs)
 
 import slimmm  # noqa: E402,F401
 from slimmm.datasets import DataInputError  # noqa: E402
@@ -56,6 +57,11 @@ def parse_args(argv=None):
     parser.add_argument('--partition', help='slurm partition')
     parser.add_argument('--port', type=int, help='rendezvous port '
                         '(pytorch launcher; default: a free one)')
+    parser.add_argument('--jobs', type=int, default=1,
+                        help='widths fine-tuned at once on this machine, '
+                        'each with cpu_count / jobs threads (CPU runs: 2 '
+                        'one-thread runs take about half the time of 2 '
+                        'two-thread runs in a row)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='overrides for every width, e.g. '
                         'train_cfg.max_epochs=1')
@@ -64,6 +70,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
+    set_jobs(args.jobs)
     common = dict(work_dir=args.work_dir, launcher=args.launcher,
                   gpus=args.gpus, cfg_options=args.cfg_options,
                   data_root=args.data_root, partition=args.partition,

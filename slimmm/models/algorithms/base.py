@@ -4,16 +4,18 @@
   slimmable neck / head / predictor whose ``in_channels`` is left ``None``
   gets the backbone's output spec and width space filled in;
 * which sub-networks train this iteration (:class:`WidthSampler`), driven
-  by the training progress that :class:`WidthScheduleHook` sets from
-  ``runner.iter`` before every iteration, so a resumed run samples exactly
-  what an uninterrupted one would;
+  by the training progress in mmengine's message hub (``runner.iter``,
+  which resume restores), so a resumed run samples exactly what an
+  uninterrupted one would;
 * :meth:`subnet`: run the online network at one sub-network, restored to
   the full network afterwards;
 * the momentum encoder (SlimCLR's momentum network, US3L's momentum
   encoder, DSPNet's target network; the attribute ``momentum_encoder`` in
   every algorithm): an EMA copy of backbone + neck that always runs at
   full width;
-* logging of the sampled widths and of each width's loss terms.
+* logging of the sampled widths and of each width's loss terms;
+* training: one backward per sub-network, one optimizer step
+  (:class:`~slimmm.models.subnets.SubnetBackwardMixin`).
 """
 import copy
 from contextlib import contextmanager
@@ -21,14 +23,14 @@ from typing import Dict, Iterator, List, Optional, Sequence, Union
 
 import torch
 import torch.nn as nn
-from mmengine.logging import MessageHub
 from mmengine.model import ExponentialMovingAverage
 from mmpretrain.models.selfsup import BaseSelfSupervisor
 from mmpretrain.models.utils import CosineEMA
 
 from ...registry import MODELS
 from ..ops import ChannelSpec, fixed_channels, set_width
-from ..subnets import SubNet, WidthSampler, build_phases
+from ..subnets import (SubNet, SubnetBackwardMixin, WidthSampler, build_phases,
+                       set_training_progress, training_progress)
 
 
 def backbone_out_spec(backbone: nn.Module) -> ChannelSpec:
@@ -76,8 +78,12 @@ def fill_slimmable_cfg(cfg: Optional[Union[dict, nn.Module]],
     return cfg
 
 
-class BaseSlimmableSelfSupervisor(BaseSelfSupervisor):
+class BaseSlimmableSelfSupervisor(SubnetBackwardMixin, BaseSelfSupervisor):
     """Base of slimmable self-supervised algorithms.
+
+    Training is :class:`SubnetBackwardMixin`'s: a subclass defines
+    ``subnet_targets``, ``subnet_loss`` and ``subnet_log`` (its objective,
+    as the paper writes it) and inherits ``loss`` and ``train_step``.
 
     Args:
         backbone (dict): A slimmable backbone config (or a backbone built
@@ -123,8 +129,6 @@ class BaseSlimmableSelfSupervisor(BaseSelfSupervisor):
         self.width_sampler = WidthSampler(
             self.backbone.width_space, build_phases(sampler),
             depths=sampler.get('depths'), seed=sampler.get('seed', 0))
-        self.current_iter = 0
-        self.max_iters: Optional[int] = None
 
     # ---- building -------------------------------------------------------
     def build_momentum_encoder(self, momentum: float,
@@ -152,22 +156,18 @@ class BaseSlimmableSelfSupervisor(BaseSelfSupervisor):
                          end_momentum=end_momentum)
 
     # ---- width schedule -------------------------------------------------
-    def set_progress(self, iteration: int, max_iters: int) -> None:
-        """Called by :class:`WidthScheduleHook` before every train iteration
-        with ``runner.iter`` (which resume restores)."""
-        self.current_iter, self.max_iters = int(iteration), int(max_iters)
+    @staticmethod
+    def set_progress(iteration: int, max_iters: int) -> None:
+        """Drive the width schedule without a Runner (tests, benchmarks):
+        :func:`~slimmm.models.subnets.set_training_progress`. In training,
+        mmengine's ``RuntimeInfoHook`` keeps the same values."""
+        set_training_progress(iteration, max_iters)
 
-    def progress(self):
-        """``(iteration, max_iters)`` the sampler uses."""
-        if self.max_iters is not None:
-            return self.current_iter, self.max_iters
-        # Without the hook (a config without it), fall back to the runtime
-        # info that mmengine's RuntimeInfoHook keeps.
-        hub = MessageHub.get_current_instance()
-        max_iters = hub.get_info('max_iters')
-        if max_iters is None:
-            return 0, 1
-        return hub.get_info('iter', 0), max_iters
+    @staticmethod
+    def progress():
+        """``(iteration, max_iters)`` the sampler uses (the message hub's,
+        :func:`~slimmm.models.subnets.training_progress`)."""
+        return training_progress()
 
     def sample_subnets(self) -> List[SubNet]:
         """The sub-networks of this iteration, largest first."""

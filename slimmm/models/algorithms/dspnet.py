@@ -10,14 +10,14 @@ import torch.nn as nn
 
 from ...registry import MODELS
 from ..losses.byol import symmetric_prediction_loss
-from ..subnets import SubNet, SubnetBackwardMixin
+from ..subnets import SubNet
 from .base import BaseSlimmableSelfSupervisor
 
 Targets = Tuple[torch.Tensor, torch.Tensor]
 
 
 @MODELS.register_module()
-class DSPNet(SubnetBackwardMixin, BaseSlimmableSelfSupervisor):
+class DSPNet(BaseSlimmableSelfSupervisor):
     """DSPNet (section 4, Eq. 2-7).
 
     The target network (``momentum_encoder``: EMA of the whole online
@@ -78,24 +78,6 @@ class DSPNet(SubnetBackwardMixin, BaseSlimmableSelfSupervisor):
             predictor, nn.Module) else MODELS.build(predictor)
         self.momentum_encoder = self.build_momentum_encoder(
             momentum, end_momentum=end_momentum)
-
-    def loss(self, inputs: List[torch.Tensor], data_samples=None,
-             **kwargs) -> Dict[str, torch.Tensor]:
-        """Eq. 5 summed over the sampled sub-networks, in one graph (what
-        :meth:`train_step` backpropagates one sub-network at a time).
-
-        Args:
-            inputs (List[Tensor]): The two views ``v, v'``.
-            data_samples: Unused.
-
-        Returns:
-            dict: ``loss`` and logged-only per-sub-network terms.
-        """
-        self.check_two_views(inputs)
-        subnets = self.sample_subnets()
-        targets = self.subnet_targets(inputs, subnets)
-        terms = [self.subnet_loss(net, inputs, targets) for net in subnets]
-        return self.subnet_log(subnets, terms, targets)
 
     def subnet_targets(self, views: List[torch.Tensor],
                        subnets: List[SubNet]) -> Targets:

@@ -26,9 +26,10 @@ import torch.nn.functional as F
 from mmengine.dist import all_gather, broadcast, get_rank, get_world_size
 
 from ...registry import MODELS
-from ..losses import (check_slimclr_objective, contrastive_logits, info_nce,
-                      online_distillation, slimclr_loss_weights,
-                      slimclr_total_loss)
+from ..losses import (SlimCLRTargets, check_slimclr_objective,
+                      contrastive_logits, info_nce, online_distillation,
+                      slimclr_loss_weights, slimclr_term)
+from ..subnets import SubNet
 from .base import BaseSlimmableSelfSupervisor
 
 
@@ -147,44 +148,49 @@ class SlimCLRMoCoV2(BaseSlimmableSelfSupervisor):
             keys = self.unshuffle_across_ranks(keys, inverse)
         return keys
 
-    def loss(self, inputs: List[torch.Tensor], data_samples=None,
-             **kwargs) -> Dict[str, torch.Tensor]:
-        """Eq. 7 over this iteration's widths (SlimCLR section 3).
-
-        Args:
-            inputs (List[Tensor]): The two views ``x1`` (queries, through
-                every sampled width) and ``x2`` (keys, momentum encoder).
-            data_samples: Unused.
-
-        Returns:
-            dict: ``loss`` (Eq. 7) and logged-only per-width terms.
-        """
-        self.check_two_views(inputs)
-        view_q, view_k = inputs[0], inputs[1]
-        self.check_batch(view_q.shape[0])
-        subnets = self.sample_subnets()  # w_1 (the full width) first
-        keys = self.momentum_keys(view_k)  # z_xi_w1 of x2
+    def subnet_targets(self, views: List[torch.Tensor],
+                       subnets: List[SubNet]) -> SlimCLRTargets:
+        """The momentum keys ``z_xi_w1`` of view 2, the queue they are
+        contrasted with (as it was before this iteration's keys join it:
+        they are enqueued here, into the queue, not into the copy) and the
+        weights of Eq. 6."""
+        self.check_two_views(views)
+        self.check_batch(views[0].shape[0])
+        keys = self.momentum_keys(views[1])
         queue = self.queue.clone().detach()
-
-        logits, base = {}, {}
-        for net in subnets:
-            with self.subnet(net):
-                query = self.neck(self.backbone(view_q))[0]
-            logits[net] = contrastive_logits(query, keys, queue)
-            base[net] = info_nce(logits[net], self.temperature)  # Eq. 1
-        full = subnets[0]
-        distill = {} if self.subnet_terms == 'infonce' else {
-            # Eq. 4-5: p_w1 of the full width is the fixed target.
-            net: online_distillation(logits[net], logits[full],
-                                     self.distill_temperature)
-            for net in subnets[1:]
-        }
-        weights = slimclr_loss_weights(  # Eq. 6
-            [net.width for net in subnets], self.loss_weight_manner)
-        loss = slimclr_total_loss(  # Eq. 7
-            {net.width: value for net, value in base.items()},
-            {net.width: value for net, value in distill.items()}, weights,
-            self.subnet_terms)
         self.enqueue(keys)
-        return self.log_subnets(dict(loss=loss), subnets,
-                                dict(infonce=base, distill=distill))
+        weights = slimclr_loss_weights([net.width for net in subnets],
+                                       self.loss_weight_manner)
+        return SlimCLRTargets(keys, weights, negatives=queue)
+
+    def subnet_loss(self, subnet: SubNet, views: List[torch.Tensor],
+                    targets: SlimCLRTargets) -> torch.Tensor:
+        """Width ``w_i``'s summand of Eq. 7: InfoNCE of view 1's query
+        against the keys and the queue (Eq. 1) and, for a sub-network,
+        distillation from the full width's probabilities (Eq. 4-5)."""
+        is_full = subnet.width == targets.full
+        if targets.teacher is None and not is_full:
+            raise RuntimeError(
+                'The full width must run first: its logits are the '
+                f'distillation targets (got width {subnet.width}).')
+        with self.subnet(subnet):
+            query = self.neck(self.backbone(views[0]))[0]
+        logits = contrastive_logits(query, targets.keys, targets.negatives)
+        base = info_nce(logits, self.temperature)  # Eq. 1
+        distill = None
+        if is_full:
+            targets.teacher = logits.detach()  # p_w1, the fixed target
+        elif self.subnet_terms != 'infonce':
+            distill = online_distillation(  # Eq. 4-5
+                logits, targets.teacher, self.distill_temperature)
+            targets.distill[subnet] = distill.detach()
+        targets.base[subnet] = base.detach()
+        return slimclr_term(base, distill, targets.weights[subnet.width],
+                            is_full, self.subnet_terms)
+
+    def subnet_log(self, subnets: List[SubNet], terms: List[torch.Tensor],
+                   targets: SlimCLRTargets) -> Dict[str, torch.Tensor]:
+        """``loss`` (the sum of the terms: Eq. 7) and per-width terms."""
+        return self.log_subnets(
+            dict(loss=sum(terms)), subnets,
+            dict(infonce=targets.base, distill=targets.distill))

@@ -25,35 +25,15 @@ import torch.nn as nn
 from mmengine.dist import all_gather, get_rank
 
 from ...registry import MODELS
-from ..losses import (check_slimclr_objective, contrastive_logits, info_nce,
-                      online_distillation, slimclr_loss_weights, slimclr_term)
-from ..subnets import SubNet, SubnetBackwardMixin
+from ..losses import (SlimCLRTargets, check_slimclr_objective,
+                      contrastive_logits, info_nce, online_distillation,
+                      slimclr_loss_weights, slimclr_term)
+from ..subnets import SubNet
 from .base import BaseSlimmableSelfSupervisor, fill_slimmable_cfg
 
 
-class SlimCLRTargets:
-    """One iteration's targets: the momentum keys of both views, this
-    rank's first positive in the gathered keys, the weights of Eq. 6, the
-    full width's detached logits once it has run (the teacher of Eq. 4-5)
-    and the logged terms.
-
-    A plain object on purpose: a DDP wrapper copies the dicts and lists it
-    is given on the way to its forward, not an object's attributes.
-    """
-
-    def __init__(self, keys: List[torch.Tensor], offset: int,
-                 weights: Dict[float, float]):
-        self.keys = keys
-        self.offset = offset
-        self.weights = weights
-        self.full = max(weights)
-        self.teacher: Optional[List[torch.Tensor]] = None
-        self.base: Dict[SubNet, torch.Tensor] = {}
-        self.distill: Dict[SubNet, torch.Tensor] = {}
-
-
 @MODELS.register_module()
-class SlimCLRMoCoV3(SubnetBackwardMixin, BaseSlimmableSelfSupervisor):
+class SlimCLRMoCoV3(BaseSlimmableSelfSupervisor):
     """SlimCLR-MoCov3 (SlimCLR Eq. 1, 4-7 with in-batch negatives).
 
     Args:
@@ -115,25 +95,6 @@ class SlimCLRMoCoV3(SubnetBackwardMixin, BaseSlimmableSelfSupervisor):
     def slimmable_modules(self) -> List[nn.Module]:
         return [self.backbone, self.neck, self.predictor]
 
-    def loss(self, inputs: List[torch.Tensor], data_samples=None,
-             **kwargs) -> Dict[str, torch.Tensor]:
-        """Eq. 7 over this iteration's widths, in one graph: the sum of
-        :meth:`subnet_loss` (what :meth:`train_step` backpropagates one
-        width at a time).
-
-        Args:
-            inputs (List[Tensor]): The two views.
-            data_samples: Unused.
-
-        Returns:
-            dict: ``loss`` (Eq. 7) and logged-only per-width terms.
-        """
-        self.check_two_views(inputs)
-        subnets = self.sample_subnets()  # w_1 (the full width) first
-        targets = self.subnet_targets(inputs, subnets)
-        terms = [self.subnet_loss(net, inputs, targets) for net in subnets]
-        return self.subnet_log(subnets, terms, targets)
-
     def subnet_targets(self, views: List[torch.Tensor],
                        subnets: List[SubNet]) -> SlimCLRTargets:
         """The momentum update, the keys ``k1, k2`` of both views from
@@ -149,7 +110,8 @@ class SlimCLRMoCoV3(SubnetBackwardMixin, BaseSlimmableSelfSupervisor):
         weights = slimclr_loss_weights([net.width for net in subnets],
                                        self.loss_weight_manner)
         # This rank's positives start at rank * N in the gathered keys.
-        return SlimCLRTargets(keys, get_rank() * views[0].shape[0], weights)
+        return SlimCLRTargets(keys, weights,
+                              offset=get_rank() * views[0].shape[0])
 
     def subnet_loss(self, subnet: SubNet, views: List[torch.Tensor],
                     targets: SlimCLRTargets) -> torch.Tensor:

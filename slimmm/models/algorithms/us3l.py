@@ -10,7 +10,22 @@ import torch.nn as nn
 
 from ...registry import MODELS
 from ..losses.us3l import base_loss, distill_loss
+from ..subnets import SubNet
 from .base import BaseSlimmableSelfSupervisor
+
+
+class US3LTargets:
+    """One iteration's labels ``k1, k2`` and whether ``L_Base`` has been
+    computed (the first sub-network, the largest, trains it; every later
+    one, a duplicate of the largest width included, is distilled).
+
+    A plain object: a DDP wrapper copies tuples on the way to its forward,
+    not an object's attributes.
+    """
+
+    def __init__(self, k1: torch.Tensor, k2: torch.Tensor):
+        self.k1, self.k2 = k1, k2
+        self.base_done = False
 
 
 @MODELS.register_module()
@@ -83,44 +98,44 @@ class US3L(BaseSlimmableSelfSupervisor):
         """Online projection at the current width."""
         return self.neck(self.backbone(image))[0]
 
-    def loss(self, inputs: List[torch.Tensor], data_samples: List,
-             **kwargs) -> Dict[str, torch.Tensor]:
-        """Eq. 3 on two views (Algorithm 1, lines 4-16).
-
-        Args:
-            inputs (List[Tensor]): The two augmented views.
-            data_samples (List[DataSample]): Unused.
-
-        Returns:
-            dict: ``loss_base``, ``loss_distill`` (summed by mmengine) and
-            logged-only per-width terms and sampled widths.
-        """
-        self.check_two_views(inputs)
-        x1, x2 = inputs[0], inputs[1]
-        subnets = self.sample_subnets()  # the largest first
-        # Line 6: the labels z^t, from the momentum encoder (guideline 3).
+    def subnet_targets(self, views: List[torch.Tensor],
+                       subnets: List[SubNet]) -> US3LTargets:
+        """Algorithm 1, line 6: the labels ``k1, k2`` of both views from
+        the momentum encoder (guideline 3), after its update."""
+        self.check_two_views(views)
         with torch.no_grad():
             self.momentum_encoder.update_parameters(
                 nn.Sequential(self.backbone, self.neck))
-            k1, k2 = self.momentum_encoder(x1)[0], self.momentum_encoder(x2)[0]
+            return US3LTargets(self.momentum_encoder(views[0])[0],
+                               self.momentum_encoder(views[1])[0])
 
-        with self.subnet(subnets[0]):  # lines 4-5: L_Base, largest network
-            loss_base = base_loss(self.project(x1), self.project(x2), k1, k2,
-                                  self.temperature)
-        distill = {}
-        for net in subnets[1:]:  # lines 13-15: L_Distill, sampled widths
-            with self.subnet(net):
-                s1 = self.distill_head(self.project(x1))[0]
-                s2 = self.distill_head(self.project(x2))[0]
-            distill[net] = distill_loss(s1, s2, k1, k2)
+    def subnet_loss(self, subnet: SubNet, views: List[torch.Tensor],
+                    targets: US3LTargets) -> torch.Tensor:
+        """The largest sub-network's ``L_Base`` (lines 4-5; it runs first),
+        or another width's ``L_Distill`` (lines 13-15): its term of
+        Eq. 3."""
+        x1, x2 = views[0], views[1]
+        k1, k2 = targets.k1, targets.k2
+        with self.subnet(subnet):
+            if not targets.base_done:
+                targets.base_done = True
+                return base_loss(self.project(x1), self.project(x2), k1, k2,
+                                 self.temperature)
+            s1 = self.distill_head(self.project(x1))[0]
+            s2 = self.distill_head(self.project(x2))[0]
+        return distill_loss(s1, s2, k1, k2)
 
-        losses = dict(loss_base=loss_base)
-        if distill:
-            losses['loss_distill'] = sum(distill.values())
+    def subnet_log(self, subnets: List[SubNet], terms: List[torch.Tensor],
+                   targets: US3LTargets) -> Dict[str, torch.Tensor]:
+        """``loss_base`` and ``loss_distill`` (summed by mmengine: Eq. 3)
+        and each sampled width's distillation term."""
+        losses = dict(loss_base=terms[0])
+        if len(terms) > 1:
+            losses['loss_distill'] = sum(terms[1:])
         self.log_subnets(losses, subnets)
         # Universal widths are drawn from a range, so per-width log keys
         # would be new every iteration; log by sample index instead
         # (``sampled_i`` holds the width of ``distill_i``).
-        for index, value in enumerate(distill.values(), start=1):
+        for index, value in enumerate(terms[1:], start=1):
             losses[f'distill_{index}'] = value.detach()
         return losses

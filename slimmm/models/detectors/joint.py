@@ -23,7 +23,6 @@ A width exports as a stock mmdet detector (:meth:`export`): stock ``ResNet``
 at that width's channels, stock FPN with that width's ``in_channels``.
 """
 import copy
-from contextlib import nullcontext
 from typing import Dict, List, Optional, Sequence, Union
 
 import torch
@@ -31,7 +30,6 @@ import torch.nn as nn
 from mmdet.models.detectors import TwoStageDetector
 from mmdet.registry import MODELS as MMDET_MODELS
 from mmengine.config import ConfigDict
-from mmengine.logging import MessageHub
 from mmengine.optim import OptimWrapper
 
 from ...registry import MODELS
@@ -39,7 +37,8 @@ from ..backbones.base import BaseSlimmableBackbone
 from ..ops import (ChannelSpec, CPUSyncBatchNorm, SlimmableConv2d,
                    SwitchableBatchNorm2d, convert_to_static, fixed_channels,
                    set_width, using_width)
-from ..subnets import WidthSampler, backward_uncounted, build_phases
+from ..subnets import (WidthSampler, backward_each, build_phases,
+                       training_progress)
 from .width_matched import match_neck_to_backbone
 
 _BN_TYPES = (nn.modules.batchnorm._BatchNorm, )
@@ -283,10 +282,6 @@ class JointSlimmableTwoStageDetector(TwoStageDetector):
         return [s.width for s in self.width_sampler.sample(iteration,
                                                            max_iters)]
 
-    def _progress(self):
-        hub = MessageHub.get_current_instance()
-        return hub.get_info('iter', 0), hub.get_info('max_iters') or 1
-
     # ---- forward / training ---------------------------------------------
     def forward(self, inputs: torch.Tensor, data_samples=None,
                 mode: str = 'tensor', width: Optional[float] = None):
@@ -310,13 +305,10 @@ class JointSlimmableTwoStageDetector(TwoStageDetector):
                    ddp: Optional[nn.Module] = None
                    ) -> Dict[str, torch.Tensor]:
         """One iteration: forward + backward of each width in turn
-        (gradients add up), then one optimizer step.
-
-        Every width's backward but the last is uncounted
-        (:func:`backward_uncounted`); the last goes through
-        ``optim_wrapper.update_params``, which counts the iteration once
-        (gradient accumulation over iterations works as for any model),
-        clips the summed gradient (``clip_grad``) and steps.
+        (gradients add up), then one optimizer step: the loop of the
+        self-supervised algorithms
+        (:func:`~slimmm.models.subnets.backward_each`), each width's term
+        its weighted mmdet loss.
 
         Args:
             data: A batch from the dataloader.
@@ -332,31 +324,25 @@ class JointSlimmableTwoStageDetector(TwoStageDetector):
             for sampled widths).
         """
         runner = self if ddp is None else ddp
-        widths = self.sample_widths(*self._progress())
+        widths = self.sample_widths(*training_progress())
         with optim_wrapper.optim_context(runner):
             data = self.data_preprocessor(data, True)
-        no_sync = getattr(runner, 'no_sync', None)
-        total = 0.0
         log_vars: Dict[str, torch.Tensor] = {}
-        for index, (width, weight) in enumerate(zip(widths,
-                                                    self.loss_weights)):
-            last = index == len(widths) - 1
-            with nullcontext() if last or no_sync is None else no_sync():
-                with optim_wrapper.optim_context(runner):
-                    losses = runner(**data, mode='loss', width=width)
-                    loss, terms = self.parse_losses(losses)
-                if last:
-                    optim_wrapper.update_params(loss * weight)
-                else:
-                    backward_uncounted(optim_wrapper, loss * weight)
-            total = total + weight * loss.detach()
-            key = width_prefix(width) if self.width_sampler is None else \
-                f'subnet{index}'
+
+        def weighted_loss(index: int) -> torch.Tensor:
+            losses = runner(**data, mode='loss', width=widths[index])
+            loss, terms = self.parse_losses(losses)
+            key = width_prefix(widths[index]) \
+                if self.width_sampler is None else f'subnet{index}'
             if self.width_sampler is not None:
-                log_vars[f'{key}/width'] = torch.tensor(float(width))
+                log_vars[f'{key}/width'] = torch.tensor(float(widths[index]))
             log_vars.update({f'{key}/{name}': value
                              for name, value in terms.items()})
-        return dict(loss=total, **log_vars)
+            return loss * self.loss_weights[index]
+
+        terms = backward_each(runner, optim_wrapper, range(len(widths)),
+                              weighted_loss)
+        return dict(loss=sum(terms), **log_vars)
 
     # ---- export ---------------------------------------------------------
     def plain_config(self, width: float) -> Dict:

@@ -7,7 +7,7 @@ objective (Eq. 7), written once here for SlimCLR-MoCov2 and SlimCLR-MoCov3.
 The algorithms in ``slimmm.models.algorithms`` only call these functions,
 so each equation is checked once, by its own unit test.
 """
-from typing import Dict, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Union
 
 import torch
 import torch.nn.functional as F
@@ -194,3 +194,31 @@ def slimclr_total_loss(base_losses: Dict[float, torch.Tensor],
         slimclr_term(base, distill_losses.get(width), weights[width],
                      width == full, subnet_terms)
         for width, base in base_losses.items())
+
+
+class SlimCLRTargets:
+    """One iteration of Eq. 7, as its widths run one after another: the
+    momentum keys (one tensor for MoCov2, both views' for MoCov3), the
+    negatives (MoCov2's queue; None: the other keys of the batch, MoCov3),
+    this rank's first positive in the gathered keys (in-batch negatives),
+    the weights of Eq. 6, the full width's detached logits once it has run
+    (the teacher of Eq. 4-5) and the terms to log.
+
+    A plain object on purpose: a DDP wrapper copies the dicts and lists it
+    is given on the way to its forward, not an object's attributes, and
+    the teacher set by the full width must reach the later widths.
+    """
+
+    def __init__(self, keys: Union[torch.Tensor, List[torch.Tensor]],
+                 weights: Dict[float, float],
+                 negatives: Optional[torch.Tensor] = None, offset: int = 0):
+        self.keys = keys
+        self.negatives = negatives
+        self.offset = offset
+        self.weights = weights
+        self.full = max(weights)
+        self.teacher: Optional[Union[torch.Tensor,
+                                     List[torch.Tensor]]] = None
+        # {sub-network: detached term}, logged per width.
+        self.base: Dict[Any, torch.Tensor] = {}
+        self.distill: Dict[Any, torch.Tensor] = {}

@@ -10,7 +10,7 @@ networks"; the training loop of Slimmable Networks).
 """
 import math
 from contextlib import nullcontext
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -52,28 +52,77 @@ def backward_uncounted(optim_wrapper: OptimWrapper,
     (loss if scaler is None else scaler.scale(loss)).backward()
 
 
-class SubnetBackwardMixin:
-    """``train_step`` that backpropagates each sub-network's term in turn.
+def backward_each(runner: nn.Module, optim_wrapper: OptimWrapper,
+                  items: Sequence[Any],
+                  term_of: Callable[[Any], torch.Tensor]
+                  ) -> List[torch.Tensor]:
+    """The loop every width-trained model shares: ``term_of(item)``
+    (forward, under ``optim_wrapper.optim_context``) and its backward for
+    each of ``items`` in turn, so that one item's activations are alive at
+    a time; one optimizer step at the end.
 
-    Mixed into a :class:`BaseSlimmableSelfSupervisor` subclass, which
-    defines:
+    All backwards but the last are uncounted (:func:`backward_uncounted`);
+    the last goes through ``optim_wrapper.update_params``, which counts the
+    iteration once (gradient accumulation over iterations works as for any
+    model), clips the summed gradient and steps. mmengine's
+    ``OptimWrapper`` has no call for "several backwards, one step": its
+    ``update_params`` is backward + step together, and ``backward`` alone
+    would count each sub-network as an accumulation step.
+
+    Args:
+        runner (nn.Module): The model, or the DDP wrapper around it
+            (``slimmm.SubnetDistributedDataParallel``): then all but the
+            last backward run under its ``no_sync()``, so gradients are
+            all-reduced once per iteration.
+        optim_wrapper (OptimWrapper): The Runner's optimizer wrapper.
+        items (Sequence): Sub-networks (or widths) in backward order.
+        term_of (callable): ``item -> scalar loss`` (the forward; through
+            ``runner`` under DDP, which prepares the gradient reduction).
+
+    Returns:
+        list[Tensor]: The detached terms, in the order of ``items``.
+    """
+    no_sync = getattr(runner, 'no_sync', None)
+    terms = []
+    for index, item in enumerate(items):
+        last = index == len(items) - 1
+        with nullcontext() if last or no_sync is None else no_sync():
+            with optim_wrapper.optim_context(runner):
+                term = term_of(item)
+            if last:
+                optim_wrapper.update_params(term)
+            else:
+                backward_uncounted(optim_wrapper, term)
+        terms.append(term.detach())
+    return terms
+
+
+class SubnetBackwardMixin:
+    """How every slimmable self-supervised algorithm trains: the targets
+    once, then each sampled sub-network's term and its backward in turn,
+    one optimizer step (:func:`backward_each`).
+
+    Mixed into :class:`~slimmm.models.algorithms.BaseSlimmableSelfSupervisor`;
+    an algorithm defines its objective as the paper writes it, in three
+    methods:
 
     * ``subnet_targets(views, subnets)``: what every sub-network of the
-      iteration is trained against (no gradient; updates the momentum
-      encoder);
+      iteration is trained against (no gradient: momentum keys or
+      projections; updates the momentum encoder);
     * ``subnet_loss(subnet, views, targets)``: that sub-network's term of
-      the objective (the largest runs first, :func:`backward_order`);
+      the objective (the largest runs first, :func:`backward_order`, so its
+      outputs can be the others' distillation targets);
     * ``subnet_log(subnets, terms, targets)``: the loss dict to log
-      (``terms`` detached, in sampling order);
-    * ``loss(inputs, data_samples)``: the objective as the paper writes it,
-      the sum of the same terms in one graph (for reading and for tests;
-      training runs :meth:`train_step`).
+      (``terms`` detached, in sampling order).
 
-    ``train_step`` is the only training path, on one process and under DDP
-    (``model_wrapper_cfg=dict(type='slimmm.SubnetDistributedDataParallel')``,
-    which calls it with itself as ``ddp``). mmengine's plain DDP wrapper
-    would run ``forward(mode='loss')``, i.e. another path with the memory
-    of all sub-networks; that mode is refused with the fix.
+    :meth:`loss` is the objective in one graph (the sum of the same terms;
+    for reading and for tests). :meth:`train_step` is the training path, on
+    one process and under DDP
+    (``model_wrapper_cfg=dict(type='slimmm.SubnetDistributedDataParallel')``
+    in ``configs/_base_/default_runtime.py``, which calls it with itself as
+    ``ddp``). mmengine's plain DDP wrapper would run
+    ``forward(mode='loss')``, i.e. another path with the memory of all
+    sub-networks; that mode is refused with the fix.
     """
 
     def forward(self, inputs: Union[torch.Tensor, List[torch.Tensor]],
@@ -93,25 +142,40 @@ class SubnetBackwardMixin:
                 "SubnetDistributedDataParallel').")
         return super().forward(inputs, data_samples, mode=mode)
 
+    def loss(self, inputs: List[torch.Tensor], data_samples=None,
+             **kwargs) -> Dict[str, torch.Tensor]:
+        """The objective over this iteration's sub-networks in one graph:
+        the sum of the terms :meth:`train_step` backpropagates one at a
+        time.
+
+        Args:
+            inputs (List[Tensor]): The views.
+            data_samples: Unused.
+
+        Returns:
+            dict: ``loss`` terms (summed by ``parse_losses``) and
+            logged-only per-sub-network terms.
+        """
+        subnets = self.sample_subnets()
+        targets = self.subnet_targets(inputs, subnets)
+        terms: List[Optional[torch.Tensor]] = [None] * len(subnets)
+        for index in backward_order(subnets):
+            terms[index] = self.subnet_loss(subnets[index], inputs, targets)
+        return self.subnet_log(subnets, terms, targets)
+
     def train_step(self, data: Union[dict, tuple, list],
                    optim_wrapper: OptimWrapper,
                    ddp: Optional[nn.Module] = None
                    ) -> Dict[str, torch.Tensor]:
         """One iteration: the targets once, then each sampled sub-network's
-        forward and backward in turn (:func:`backward_order`); the last
-        backward goes through ``optim_wrapper.update_params``, which counts
-        the iteration once (gradient accumulation over iterations works as
-        for any model) and steps the optimizer.
+        forward and backward in turn (:func:`backward_order`,
+        :func:`backward_each`).
 
         Args:
             data: A batch from the dataloader.
             optim_wrapper (OptimWrapper): The Runner's optimizer wrapper.
             ddp (nn.Module, optional): The DDP wrapper around this model
                 (:class:`~slimmm.engine.SubnetDistributedDataParallel`).
-                Sub-networks then run through its forward, which prepares
-                the gradient reduction; all but the last run under its
-                ``no_sync()``, so gradients are all-reduced once per
-                iteration.
 
         Returns:
             dict: Logged values (``loss`` and the algorithm's terms).
@@ -127,17 +191,11 @@ class SubnetBackwardMixin:
             # equal on all ranks.
             targets = self.subnet_targets(views, subnets)
         order = backward_order(subnets)
+        done = backward_each(
+            runner, optim_wrapper, order,
+            lambda index: runner(views, mode='subnet_loss',
+                                 subnet=subnets[index], targets=targets))
         terms: List[Optional[torch.Tensor]] = [None] * len(subnets)
-        for index in order:
-            last = index == order[-1]
-            no_sync = getattr(runner, 'no_sync', None)
-            with nullcontext() if last or no_sync is None else no_sync():
-                with optim_wrapper.optim_context(runner):
-                    term = runner(views, mode='subnet_loss',
-                                  subnet=subnets[index], targets=targets)
-                if last:
-                    optim_wrapper.update_params(term)
-                else:
-                    backward_uncounted(optim_wrapper, term)
-            terms[index] = term.detach()
+        for index, term in zip(order, done):
+            terms[index] = term
         return self.parse_losses(self.subnet_log(subnets, terms, targets))[1]

@@ -28,6 +28,8 @@ import random
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
+from mmengine.logging import MessageHub
+
 PICKS = ('max', 'min', 'all', 'random')
 
 
@@ -210,3 +212,24 @@ def build_phases(sampler: Dict) -> List[Dict]:
             f'sampler needs `phases=[...]` or `schedule` in '
             f'{sorted(SCHEDULES)}, got {name!r}.')
     return SCHEDULES[name](**sampler)
+
+
+def training_progress() -> Tuple[int, int]:
+    """``(iteration, max_iters)`` of the running training, as mmengine's
+    ``RuntimeInfoHook`` keeps them in the message hub before every
+    iteration (resume restores them); ``(0, 1)`` outside a training run.
+    What every width sampler is driven by."""
+    hub = MessageHub.get_current_instance()
+    max_iters = hub.get_info('max_iters')
+    if max_iters is None:
+        return 0, 1
+    return int(hub.get_info('iter', 0)), int(max_iters)
+
+
+def set_training_progress(iteration: int, max_iters: int) -> None:
+    """Put ``iteration`` of ``max_iters`` in the message hub, as
+    ``RuntimeInfoHook`` does: for driving a model without a Runner (tests,
+    benchmarks)."""
+    hub = MessageHub.get_current_instance()
+    hub.update_info('iter', int(iteration))
+    hub.update_info('max_iters', int(max_iters))
