@@ -23,8 +23,8 @@ class SubnetDistributedDataParallel(MMDistributedDataParallel):
     """DDP that runs the wrapped model's per-sub-network ``train_step``.
 
     ``train_step`` calls ``module.train_step(data, optim_wrapper,
-    ddp=self)`` (:class:`slimmm.models.algorithms.SubnetBackwardMixin`:
-    DSPNet, SlimCLR-MoCov3), which runs each sub-network through this
+    ddp=self)`` (:class:`slimmm.models.subnets.SubnetBackwardMixin`: every
+    slimmm algorithm; the joint slimmable detector), which runs each sub-network through this
     wrapper's forward, so DDP prepares its gradient reduction, and
     backpropagates right away; every backward but the last runs under
     :meth:`no_sync`, so the accumulated gradients are all-reduced (averaged
@@ -51,7 +51,7 @@ class SubnetDistributedDataParallel(MMDistributedDataParallel):
         if not callable(getattr(module, 'subnet_loss', None)):
             raise TypeError(
                 'SubnetDistributedDataParallel wraps models that train one '
-                'sub-network at a time (slimmm.DSPNet, slimmm.SlimCLRMoCoV3)'
+                'sub-network at a time (slimmm\'s algorithms)'
                 f', got {type(module).__name__}; use mmengine\'s '
                 'MMDistributedDataParallel for it.')
         params = list(module.parameters())

@@ -3,7 +3,9 @@ slimmable network, pretrained once, evaluated at every width, end to end on
 the built-in tiny data (CPU), next to the same network left at its random
 initialisation.
 
-Steps, each skipped when its output exists (a rerun resumes):
+Steps, each skipped when its output exists (a rerun resumes); two runs
+at a time on a machine with 2 cores or more (``--jobs``), each with its
+share of the cores:
 
 1. tiny data: ``data/tiny_imagenet`` (classification), ``data/tiny_coco``
    and the harder ``data/tiny_coco_8shapes`` that the detection steps use
@@ -12,18 +14,19 @@ Steps, each skipped when its output exists (a rerun resumes):
 2. SlimCLR-MoCov2 pretraining of a half-channel slimmable ResNet-18 [1.0,
    0.75, 0.5, 0.25]
    (``configs/slimclr/slimclr-mocov2_slimmable-r18-half_1xb32-tiny.py``);
-3. the switchable linear probe of each width on the frozen backbone
-   (``configs/benchmarks/linear_probe/slimclr-mocov2_switchable-linear_slimmable-r18-half_tiny.py``),
-   top-1 per width;
-4. the same probe on the randomly initialised backbone
-   (``configs/benchmarks/linear_probe/random-init_switchable-linear_slimmable-r18-half_tiny.py``);
-5. Mask R-CNN R-18-FPN fine-tuned per width on tiny COCO
-   (``configs/benchmarks/mmdetection/mask-rcnn_slimmable-r18-half_fpn_tiny-coco.py``
-   through :func:`slimmm.apis.transfer.run_transfer`), AP^bb and AP^mk;
-6. the same fine-tuning from a random initialisation at
+   beside it, the baselines, which need no checkpoint: the switchable
+   linear probe on the randomly initialised backbone
+   (``configs/benchmarks/linear_probe/random-init_switchable-linear_slimmable-r18-half_tiny.py``)
+   and Mask R-CNN from a random initialisation at
    :data:`RANDOM_INIT_WIDTHS`
    (``configs/benchmarks/mmdetection/mask-rcnn_slimmable-r18-half_fpn_tiny-coco_random-init.py``);
-7. one table (init, width, params, FLOPs, top-1, AP50^bb, AP^bb, AP^mk), a
+3. on the pretrained backbone: the switchable linear probe of each width
+   (``configs/benchmarks/linear_probe/slimclr-mocov2_switchable-linear_slimmable-r18-half_tiny.py``),
+   top-1 per width, and Mask R-CNN R-18-FPN fine-tuned per width on tiny
+   COCO
+   (``configs/benchmarks/mmdetection/mask-rcnn_slimmable-r18-half_fpn_tiny-coco.py``
+   through ``transfer_runs.run_transfer``), AP^bb and AP^mk;
+4. one table (init, width, params, FLOPs, top-1, AP50^bb, AP^bb, AP^mk), a
    "what this shows" line that checks the goals (:func:`check_goals`) and
    one plot panel per metric against GFLOPs:
    ``<work_dir>/main_job_results.{md,csv,png}``.
@@ -72,8 +75,9 @@ RANDOM_DETECTION_CONFIG = ('configs/benchmarks/mmdetection/'
                            'mask-rcnn_slimmable-r18-half_fpn_tiny-coco_'
                            'random-init.py')
 WIDTHS = (1.0, 0.75, 0.5, 0.25)
-#: Widths also trained from a random initialisation (the baseline rows).
-RANDOM_INIT_WIDTHS = (1.0, 0.25)
+#: Widths also fine-tuned from a random initialisation (the probe's
+#: random-init rows cover every width).
+RANDOM_INIT_WIDTHS = (1.0, )
 PRETRAINED, RANDOM_INIT = 'SlimCLR', 'random init'
 REPORT_NAME = 'main_job_results'
 COLUMNS = ['init', 'width', 'params', 'flops', 'top1', 'AP50_bb', 'AP_bb',
@@ -191,11 +195,14 @@ def read_probe_rows(work_dir: str) -> List[Dict]:
 
 
 def merge_rows(probe: List[Dict], detection: List[Dict],
-               init: str = PRETRAINED) -> List[Dict]:
+               init: str = PRETRAINED,
+               costs: Sequence[Dict] = ()) -> List[Dict]:
     """One row per width: ``init`` (how the backbone started), params /
     FLOPs (the deployed backbone with a 1000-way classifier at 224 px, as
-    the papers' tables), top-1, AP. Widths with a detection result only;
-    widest first."""
+    the papers' tables), top-1, AP. Widths with a detection result, and,
+    given ``costs`` (rows with the params / FLOPs of the same backbone),
+    also the widths with a probe result only (AP left empty); widest
+    first."""
     by_width: Dict[float, Dict] = {}
     for row in detection:
         by_width[float(row['width'])] = {
@@ -205,8 +212,16 @@ def merge_rows(probe: List[Dict], detection: List[Dict],
             'AP_bb': row.get('AP_bb'), 'AP_mk': row.get('AP_mk')}
         if 'protocol' in row:  # which transfer protocol made the AP
             by_width[float(row['width'])]['protocol'] = row['protocol']
+    cost = {float(row['width']): row for row in costs}
     for row in probe:
-        entry = by_width.get(float(row['width']))
+        width = float(row['width'])
+        if width not in by_width and width in cost:
+            by_width[width] = {
+                'init': init, 'width': width,
+                'params': cost[width].get('params'),
+                'flops': cost[width].get('flops'), 'top1': None,
+                'AP50_bb': None, 'AP_bb': None, 'AP_mk': None}
+        entry = by_width.get(width)
         top1 = row.get('top1', row.get('accuracy/top1'))
         if entry is not None and top1 is not None:
             entry['top1'] = round(float(top1), 2)
@@ -339,10 +354,11 @@ def run_main_job(work_dir: str = 'work_dirs/main_job',
             ``'joint'`` (one Mask R-CNN trained at all widths, SlimCLR
             Table 2; ``widths`` then come from its config; the random-init
             rows stay per width).
-        jobs (int, optional): Runs side by side after pretraining (probes
-            and fine-tunes, each with ``cpu_count // jobs`` threads).
-            Default: 2 where there are 2 cores or more (tiny runs use a
-            second thread poorly; see ``transfer_runs.py``).
+        jobs (int, optional): Runs side by side (the random-init steps
+            beside the pretraining, then the probe and the fine-tunes), each
+            with ``cpu_count // jobs`` threads. Default: 2 where there are
+            2 cores or more (tiny runs use a second thread poorly; see
+            ``transfer_runs.py``).
     """
     if protocol not in ('per-width', 'joint'):
         raise ValueError(f"protocol must be 'per-width' or 'joint', got "
@@ -362,59 +378,67 @@ def run_main_job(work_dir: str = 'work_dirs/main_job',
         seconds[name] = round(time.time() - begin, 1)
         return out
 
-    _step(2, total, f'SlimCLR-MoCov2 pretraining ({PRETRAIN_CONFIG})')
-    # Its data loader's worker takes one core, the network the others.
-    checkpoint = timed('pretrain', train_once, PRETRAIN_CONFIG,
-                       osp.join(work_dir, 'pretrain'), pretrain_options,
-                       threads=max(1, cores - 1))
-    print_log(f'pretrained checkpoint: {checkpoint}', logger='current')
-
-    # The longest runs first, so that the slots end together.
-    tasks = {}
+    probe_dir = osp.join(work_dir, 'linear_probe')
+    random_probe_dir = osp.join(work_dir, 'random_init_linear_probe')
     if protocol == 'joint':
-        tasks['detection'] = partial(
-            run_joint_transfer, _config_path(JOINT_DETECTION_CONFIG),
-            checkpoint, work_dir=osp.join(work_dir, 'detection_joint'),
-            cfg_options=detection_options)
         detection_text = ('one Mask R-CNN at all widths '
                           f'({JOINT_DETECTION_CONFIG})')
     else:
-        tasks['detection'] = partial(
-            run_transfer, _config_path(DETECTION_CONFIG), checkpoint,
-            list(widths), work_dir=osp.join(work_dir, 'detection'),
-            cfg_options=detection_options)
         detection_text = f'Mask R-CNN per width ({DETECTION_CONFIG})'
-    if random_init_widths:
-        tasks['detection_random_init'] = partial(
-            run_transfer, _config_path(RANDOM_DETECTION_CONFIG), None,
-            list(random_init_widths),
-            work_dir=osp.join(work_dir, 'random_init_detection'),
-            cfg_options=detection_options)
-    probe_dir = osp.join(work_dir, 'linear_probe')
-    tasks['probe'] = partial(train_once, PROBE_CONFIG, probe_dir, [
-        f'model.backbone.init_cfg.checkpoint={checkpoint}', *probe_options])
-    random_probe_dir = osp.join(work_dir, 'random_init_linear_probe')
-    if random_init_widths:
-        tasks['probe_random_init'] = partial(
-            train_once, RANDOM_PROBE_CONFIG, random_probe_dir, probe_options)
-    _step(3, total, f'{len(tasks)} steps, {min(len(tasks), jobs)} '
-          f'at a time: switchable linear probe per width ({PROBE_CONFIG}), '
-          f'{detection_text} on tiny COCO' + (
-              ', both also from a random initialisation '
-              f'({RANDOM_PROBE_CONFIG}, {RANDOM_DETECTION_CONFIG}, widths '
-              f'{list(random_init_widths)})' if random_init_widths else ''))
-    begin = time.time()
-    results = dict(zip(tasks, run_parallel(list(tasks.values()))))
-    seconds['probes and detection'] = round(time.time() - begin, 1)
+
+    def pretrained_steps() -> List[Dict]:
+        # Its data loader's worker takes one core, the network the others.
+        checkpoint = timed('pretrain', train_once, PRETRAIN_CONFIG,
+                           osp.join(work_dir, 'pretrain'), pretrain_options,
+                           threads=max(1, cores - 1))
+        print_log(f'pretrained checkpoint: {checkpoint}', logger='current')
+        _step(3, total, f'switchable linear probe per width '
+              f'({PROBE_CONFIG}) and {detection_text} on tiny COCO')
+        if protocol == 'joint':
+            detection = partial(
+                run_joint_transfer, _config_path(JOINT_DETECTION_CONFIG),
+                checkpoint, work_dir=osp.join(work_dir, 'detection_joint'),
+                cfg_options=detection_options)
+        else:
+            detection = partial(
+                run_transfer, _config_path(DETECTION_CONFIG), checkpoint,
+                list(widths), work_dir=osp.join(work_dir, 'detection'),
+                cfg_options=detection_options)
+        probe = partial(train_once, PROBE_CONFIG, probe_dir, [
+            f'model.backbone.init_cfg.checkpoint={checkpoint}',
+            *probe_options])
+        return timed('probe and detection', run_parallel,
+                     [detection, probe])[0]
+
+    # The random-init steps need no checkpoint: they run beside the
+    # pretraining, which leaves part of a core idle (its loader worker
+    # waits for the network in the second half, when every width trains).
+    random_steps = [
+        partial(timed, 'random-init probe', train_once, RANDOM_PROBE_CONFIG,
+                random_probe_dir, probe_options),
+        partial(timed, 'random-init detection', run_transfer,
+                _config_path(RANDOM_DETECTION_CONFIG), None,
+                list(random_init_widths),
+                work_dir=osp.join(work_dir, 'random_init_detection'),
+                cfg_options=detection_options)
+    ] if random_init_widths else []
+    _step(2, total, f'SlimCLR-MoCov2 pretraining ({PRETRAIN_CONFIG})' + (
+        f', {jobs} runs at a time: beside it the probe and Mask R-CNN '
+        f'from a random initialisation ({RANDOM_PROBE_CONFIG}, '
+        f'{RANDOM_DETECTION_CONFIG}, widths {list(random_init_widths)})'
+        if random_steps else ''))
+    results = run_parallel([pretrained_steps] + random_steps)
+    detection_rows = results[0]
+    random_detection_rows = results[2] if random_steps else []
     probe_rows = read_probe_rows(probe_dir)
     random_probe_rows = (read_probe_rows(random_probe_dir)
                          if random_init_widths else [])
 
     _step(4, total, 'per-width table')
-    rows = (merge_rows(probe_rows, results['detection'], PRETRAINED) +
-            merge_rows(random_probe_rows,
-                       results.get('detection_random_init', []),
-                       RANDOM_INIT))
+    rows = merge_rows(probe_rows, detection_rows, PRETRAINED)
+    # Random-init top-1 at every probed width, AP where it was fine-tuned.
+    rows += merge_rows(random_probe_rows, random_detection_rows,
+                       RANDOM_INIT, costs=rows)
     verdict = goals_verdict(check_goals(rows, len(data['imagenet'][
         'classes'])))
     # The protocol column only when it is not the default per-width one.

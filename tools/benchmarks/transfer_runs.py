@@ -24,8 +24,9 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from functools import partial
-from typing import Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence
 
 from mmengine.config import Config
 from mmengine.logging import print_log
@@ -52,6 +53,38 @@ def free_port() -> int:
 #: Launched runs allowed at once (:func:`set_jobs`) and the slots they take.
 _jobs = 1
 _slots = threading.BoundedSemaphore(1)
+#: Held by a task of :func:`run_parallel` while it works in this process
+#: (loading configs, checking data, building models: mmengine's config
+#: loader and the registries are not thread-safe), released while it waits
+#: for a launched run or for tasks of its own.
+_in_process = threading.Lock()
+_holder = threading.local()
+
+
+@contextmanager
+def _released():
+    """Let the other tasks work in this process while this one waits."""
+    held = getattr(_holder, 'held', False)
+    if held:
+        _holder.held = False
+        _in_process.release()
+    try:
+        yield
+    finally:
+        if held:
+            _in_process.acquire()
+            _holder.held = True
+
+
+def _one_at_a_time(task: Callable) -> Callable:
+    def run():
+        with _in_process:
+            _holder.held = True
+            try:
+                return task()
+            finally:
+                _holder.held = False
+    return run
 
 
 def set_jobs(jobs: int) -> None:
@@ -68,18 +101,15 @@ def set_jobs(jobs: int) -> None:
 def run_parallel(tasks: Sequence) -> List:
     """Call ``tasks`` (functions without arguments): one after another, or
     with :func:`set_jobs` above 1 each in a thread of its own, their
-    launched runs then sharing the ``jobs`` slots (earlier tasks first).
-    Returns their results in order; the first error is raised once all
-    have ended."""
+    launched runs then sharing the ``jobs`` slots. Only one task at a time
+    works in this process (:data:`_in_process`); the others wait for their
+    runs meanwhile. Returns their results in order; the first error is
+    raised once all have ended."""
     tasks = list(tasks)
     if _jobs == 1 or len(tasks) <= 1:
         return [task() for task in tasks]
-    with ThreadPoolExecutor(max_workers=len(tasks)) as pool:
-        futures = []
-        for task in tasks:
-            futures.append(pool.submit(task))
-            # Start in order, so that the first tasks take the first slots.
-            time.sleep(0.05)
+    with _released(), ThreadPoolExecutor(max_workers=len(tasks)) as pool:
+        futures = [pool.submit(_one_at_a_time(task)) for task in tasks]
     return [future.result() for future in futures]
 
 
@@ -130,7 +160,7 @@ def _run(cmd: List[str], work_dir: str, env: Dict[str, str]) -> None:
     with open(log, 'a') as f:
         f.write(f'\n$ {" ".join(cmd)}\n')
         f.flush()
-        with _slots:
+        with _released(), _slots:
             code = subprocess.call(cmd, stdout=f, stderr=subprocess.STDOUT,
                                    env=env, cwd=os.getcwd())
     if code != 0:

@@ -35,7 +35,8 @@ class DSPNet(BaseSlimmableSelfSupervisor):
     has a slimmable input (it follows the sub-network's output width); the
     predictor works on the fixed projection dimension.
 
-    Training (:meth:`train_step`, :class:`SubnetBackwardMixin`)
+    Training (:meth:`train_step`, the base class's
+    :class:`~slimmm.models.subnets.SubnetBackwardMixin`)
     backpropagates each sub-network's term as soon as it is computed and
     steps the optimizer once, so only one sub-network's activations are
     alive at a time (section 4.1, after Eq. 7: "no more GPU memory cost

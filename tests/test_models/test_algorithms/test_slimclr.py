@@ -145,16 +145,20 @@ def test_mocov3_in_batch_symmetric():
     assert model.predictor.mlp[0].weight.grad[:8].abs().sum() > 0
 
 
-@pytest.mark.parametrize('terms,manner', [('both', 1), ('infonce', None),
-                                          ('distill', 3)])
-def test_mocov3_backward_per_width_equals_one_backward(terms, manner):
+@pytest.mark.parametrize('algorithm,terms,manner', [
+    ('mocov3', 'both', 1), ('mocov3', 'infonce', None),
+    ('mocov3', 'distill', 3), ('mocov2', 'both', 1),
+    ('mocov2', 'infonce', None)])
+def test_backward_per_width_equals_one_backward(algorithm, terms, manner):
     """train_step backpropagates each width in turn (the full width first,
     its detached logits the distillation targets): the gradients, the
-    logged loss and per-width terms of Eq. 7 in one graph (loss())."""
+    logged loss and per-width terms of Eq. 7 in one graph (loss()); for
+    MoCov2 also the queue after the step."""
     import copy
 
     from mmengine.optim import OptimWrapper
-    model = build_mocov3(subnet_terms=terms, loss_weight_manner=manner)
+    build = build_mocov3 if algorithm == 'mocov3' else build_mocov2
+    model = build(subnet_terms=terms, loss_weight_manner=manner)
     model.set_progress(7, 10)
     reference = copy.deepcopy(model)
     captured = {}
@@ -170,8 +174,11 @@ def test_mocov3_backward_per_width_equals_one_backward(terms, manner):
     data = dict(inputs=views(), data_samples=None)
     log_vars = model.train_step(copy.deepcopy(data), optim_wrapper)
     assert optim_wrapper.inner_count == 1
-    # both views, every width, the full width first
-    assert backbone_calls == [w for w in WIDTHS for _ in range(2)]
+    # every width, the full width first (MoCov3: both views; MoCov2: the
+    # queries' view)
+    views_per_width = 2 if algorithm == 'mocov3' else 1
+    assert backbone_calls == [w for w in WIDTHS
+                              for _ in range(views_per_width)]
 
     batch = reference.data_preprocessor(copy.deepcopy(data), True)
     losses = reference.loss(batch['inputs'])
@@ -181,6 +188,9 @@ def test_mocov3_backward_per_width_equals_one_backward(terms, manner):
     for key in ['loss'] + logged:
         assert log_vars[key] == pytest.approx(losses[key].item(), rel=1e-5)
     assert_grads_close(captured, grads_of(reference))
+    if algorithm == 'mocov2':  # this iteration's keys joined the queue
+        assert torch.equal(model.queue, reference.queue)
+        assert int(model.queue_ptr) == int(reference.queue_ptr) == 4
     # Eq. 7 of the logged terms (slimclr_total_loss, pinned by hand in
     # test_slimclr_losses)
     base = {w: losses[f'w{w:g}_infonce'] for w in WIDTHS}

@@ -113,6 +113,36 @@ def test_loss_equals_hand_computed_infonce_plus_mse():
     assert grad[:8].abs().sum() > 0 and torch.all(grad[8:] == 0)
 
 
+def test_backward_per_width_equals_one_backward():
+    """train_step (L_Base of the largest, then each sampled width's
+    L_Distill, one backward each) gives the gradients and logged terms of
+    Eq. 3 in one graph (loss())."""
+    from grad_checks import assert_grads_close, grads_of
+    from mmengine.optim import OptimWrapper
+    model = _model()
+    model.set_progress(90, 100)  # after the first quarter: 3 widths
+    reference = copy.deepcopy(model)
+    captured = {}
+    optim_wrapper = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1))
+    optim_wrapper.optimizer.register_step_pre_hook(
+        lambda *_: captured.update(grads_of(model)))
+    gen = torch.Generator().manual_seed(2)
+    data = dict(inputs=[torch.rand(4, 3, 16, 16, generator=gen)
+                        for _ in range(2)], data_samples=None)
+    log_vars = model.train_step(copy.deepcopy(data), optim_wrapper)
+    assert optim_wrapper.inner_count == 1
+    batch = reference.data_preprocessor(copy.deepcopy(data), True)
+    losses = reference.loss(batch['inputs'], None)
+    assert float(losses['n_subnets']) == 3
+    sum(v for k, v in losses.items() if 'loss' in k).backward()
+    for key in ('loss', 'loss_base', 'loss_distill', 'distill_1',
+                'distill_2'):
+        expected = sum(v for k, v in losses.items() if 'loss' in k) \
+            if key == 'loss' else losses[key]
+        assert log_vars[key] == pytest.approx(float(expected), rel=1e-5)
+    assert_grads_close(captured, grads_of(reference))
+
+
 def test_two_views_required():
     with pytest.raises(ValueError, match='two views'):
         _model().loss([torch.randn(2, 3, 32, 32)], None)
