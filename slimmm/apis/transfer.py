@@ -24,6 +24,7 @@ from typing import Dict, List, Optional, Sequence
 from mmengine.config import Config
 
 from ..evaluation.reports import DETECTION_COLUMNS
+from ..models.ops import split_metric_key
 from .config import load_config
 from .transfer_checks import redirect_data_root
 
@@ -71,7 +72,8 @@ def _json_lines(path: str) -> List[Dict]:
 def _is_metric_key(key: str) -> bool:
     # A joint run logs every width's metrics under its prefix
     # (width_0.5/coco/bbox_mAP).
-    return key in METRIC_COLUMNS or key.split('/', 1)[-1] in METRIC_COLUMNS
+    split = split_metric_key(key)
+    return (key if split is None else split[1]) in METRIC_COLUMNS
 
 
 def read_eval_metrics(work_dir: str) -> Optional[Dict[str, float]]:
@@ -126,15 +128,17 @@ def joint_rows(metrics: Dict[str, float], widths: Sequence[float],
     (``width_0.5/coco/bbox_mAP``), params and FLOPs, ``protocol='joint'``.
     """
     from slimmm.analysis import backbone_complexity
-    from slimmm.models.detectors import width_prefix
     costs = backbone_complexity(dict(backbone_cfg, init_cfg=None),
                                 list(widths),
                                 input_size=complexity_input_size)
     rows = []
+    by_width: Dict[float, Dict[str, float]] = {}
+    for key, value in metrics.items():
+        split = split_metric_key(key)
+        if split is not None:
+            by_width.setdefault(split[0], {})[split[1]] = value
     for width, cost in zip(widths, costs):
-        prefix = width_prefix(width) + '/'
-        own = {k[len(prefix):]: v for k, v in metrics.items()
-               if k.startswith(prefix)}
+        own = by_width.get(float(width), {})
         row = metrics_row(width, own)
         row.update(params=cost['params'], flops=cost['flops'],
                    protocol='joint')

@@ -11,14 +11,12 @@ of iteration ``i`` is the same however the run got there (straight, resumed,
 any number of workers), and loading data never changes the random numbers
 the model draws.
 """
-import random
 from typing import Iterator, List, Optional, Sequence
 
-import numpy as np
-import torch
 from mmengine.dataset import DefaultSampler
 
 from ..registry import DATA_SAMPLERS
+from ..utils.randomness import mixed_seed, seeded_generators
 
 
 class SampleIndex(int):
@@ -37,32 +35,8 @@ class SampleIndex(int):
 
 
 def sample_seed(seed: int, epoch: int, index: int) -> int:
-    """A 63-bit seed for one sample in one epoch (``SeedSequence`` mixes the
-    three numbers, so neighbouring epochs / indices are unrelated)."""
-    words = np.random.SeedSequence([seed, epoch, index]).generate_state(2)
-    return int((int(words[0]) << 31) ^ int(words[1]))
-
-
-class seeded_generators:
-    """Context manager: python's, numpy's and torch's (CPU) global
-    generators seeded with ``seed`` inside, restored to their previous
-    states on exit."""
-
-    def __init__(self, seed: int) -> None:
-        self.seed = seed
-
-    def __enter__(self) -> None:
-        self._states = (random.getstate(), np.random.get_state(),
-                        torch.get_rng_state())
-        random.seed(self.seed)
-        np.random.seed(self.seed % 2**32)
-        torch.manual_seed(self.seed)
-
-    def __exit__(self, *exc) -> None:
-        python_state, numpy_state, torch_state = self._states
-        random.setstate(python_state)
-        np.random.set_state(numpy_state)
-        torch.set_rng_state(torch_state)
+    """The seed of one sample's augmentation in one epoch."""
+    return mixed_seed(seed, epoch, index)
 
 
 class SeededFetch:

@@ -14,12 +14,8 @@ from typing import Dict, List, Optional, Sequence
 from mmengine.model import is_model_wrapper
 from mmengine.runner import TestLoop, ValLoop
 
-from ..models.ops import calibrate_bn, using_width
+from ..models.ops import calibrate_bn, metric_prefix, using_width
 from ..registry import LOOPS
-
-
-def _width_prefix(width: float) -> str:
-    return f'width_{float(width)!r}'
 
 
 class PerWidthEvalMixin:
@@ -72,7 +68,7 @@ class PerWidthEvalMixin:
                 for index, data_batch in enumerate(self.dataloader):
                     self.run_iter(index, data_batch)
             results = self.evaluator.evaluate(len(self.dataloader.dataset))
-            metrics.update({f'{_width_prefix(width)}/{key}': value
+            metrics.update({f'{metric_prefix(width)}/{key}': value
                             for key, value in results.items()})
         self.runner.call_hook(f'after_{phase}_epoch', metrics=metrics)
         self.runner.call_hook(f'after_{phase}')

@@ -24,8 +24,9 @@ class SubnetDistributedDataParallel(MMDistributedDataParallel):
 
     ``train_step`` calls ``module.train_step(data, optim_wrapper,
     ddp=self)`` (:class:`slimmm.models.subnets.SubnetBackwardMixin`: every
-    slimmm algorithm; the joint slimmable detector), which runs each sub-network through this
-    wrapper's forward, so DDP prepares its gradient reduction, and
+    slimmm algorithm; the joint slimmable detector), which runs each
+    sub-network through this wrapper's forward, so DDP prepares its
+    gradient reduction, and
     backpropagates right away; every backward but the last runs under
     :meth:`no_sync`, so the accumulated gradients are all-reduced (averaged
     over ranks) once per iteration.

@@ -12,6 +12,7 @@ from mmengine.hooks import CheckpointHook
 
 from ...registry import HOOKS
 from ...utils.checkpoint import ATOMIC_BACKEND, resume_point, write_atomically
+from ...utils.randomness import resuming
 
 #: The temporary file of an unfinished atomic write: ``.NAME.PID.tmp``.
 _TEMPORARY = re.compile(r'^\..+\.([0-9]+)\.tmp$')
@@ -74,9 +75,9 @@ class AtomicCheckpointHook(CheckpointHook):
     def before_run(self, runner) -> None:
         super().before_run(runner)
         # mmengine has no public API for the checkpoint Runner.train() is
-        # about to resume from: it reads these two fields in
-        # load_or_resume(), right after before_run.
-        if runner._resume and runner._load_from is None:
+        # about to resume from: it reads _load_from in load_or_resume(),
+        # right after before_run.
+        if resuming(runner) and runner._load_from is None:
             path, note = resume_point(runner.work_dir)  # or ResumeError
             if note:
                 runner.logger.warning(note)

@@ -1,47 +1,17 @@
 """Makes ``--resume`` continue exactly as an uninterrupted run would."""
-import random
 from typing import Dict, Optional
 
-import numpy as np
-import torch
 from mmengine.dist import get_rank
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
 from mmengine.runner import IterBasedTrainLoop
 
 from ...registry import HOOKS
+from ...utils.randomness import (mixed_seed, rank_seeded, resuming, rng_states,
+                                 seed_all, set_rng_states)
 
 #: Checkpoint ``meta`` key of what this hook saves.
 META_KEY = 'exact_resume'
-
-
-def iteration_seed(seed: int, iteration: int, rank: int = 0) -> int:
-    """The seed of the model's random numbers in one iteration."""
-    words = np.random.SeedSequence([seed, iteration, rank]).generate_state(2)
-    return int((int(words[0]) << 31) ^ int(words[1]))
-
-
-def rng_states() -> Dict:
-    """The process's python, numpy and torch (CPU, CUDA) generator
-    states."""
-    states = dict(python=random.getstate(),
-                  numpy=np.random.get_state(legacy=False),
-                  torch=torch.get_rng_state())
-    if torch.cuda.is_available() and torch.cuda.is_initialized():
-        states['cuda'] = torch.cuda.get_rng_state_all()
-    return states
-
-
-def set_rng_states(states: Dict) -> None:
-    """Inverse of :func:`rng_states`."""
-    python_state = states['python']
-    # Pickled as lists by some loaders; random.setstate wants tuples.
-    random.setstate((python_state[0], tuple(python_state[1]),
-                     python_state[2]))
-    np.random.set_state(states['numpy'])
-    torch.set_rng_state(states['torch'])
-    if 'cuda' in states and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(states['cuda'])
 
 
 @HOOKS.register_module()
@@ -87,12 +57,8 @@ class ExactResumeHook(Hook):
                           data_batch=None) -> None:
         if not self.reseed_every_iter:
             return
-        randomness = getattr(runner, '_randomness_cfg', None) or {}
-        rank = get_rank() if randomness.get('diff_rank_seed') else 0
-        seed = iteration_seed(runner.seed, runner.iter, rank)
-        random.seed(seed)
-        np.random.seed(seed % 2**32)
-        torch.manual_seed(seed)  # also every CUDA device
+        rank = get_rank() if rank_seeded(runner) else 0
+        seed_all(mixed_seed(runner.seed, runner.iter, rank))
 
     # ---- checkpoints ----------------------------------------------------
     def before_save_checkpoint(self, runner, checkpoint: Dict) -> None:
@@ -106,7 +72,7 @@ class ExactResumeHook(Hook):
 
     def after_load_checkpoint(self, runner, checkpoint: Dict) -> None:
         state: Optional[Dict] = checkpoint.get('meta', {}).get(META_KEY)
-        if state is None or not getattr(runner, '_resume', False):
+        if state is None or not resuming(runner):
             return  # loading weights (load_from), not resuming
         set_rng_states(state['rng_states'])
         loader = runner.train_loop.dataloader

@@ -1,14 +1,12 @@
 """Write the per-width result table / CSV / plot at the end of evaluation."""
 import math
 import os.path as osp
-import re
 from typing import Dict, List, Optional, Sequence
 
 from mmengine.hooks import Hook
 
+from ...models.ops import split_metric_key
 from ...registry import HOOKS
-
-_KEY = re.compile(r'^width_(?P<width>[0-9.]+)/(?P<metric>.+)$')
 
 
 def rows_from_metrics(metrics: Dict[str, float],
@@ -21,16 +19,16 @@ def rows_from_metrics(metrics: Dict[str, float],
     percent, as the detection protocols report them."""
     rows: Dict[float, Dict] = {}
     for key, value in metrics.items():
-        match = _KEY.match(key)
-        if match is None:
+        split = split_metric_key(key)
+        if split is None:
             continue
-        width = float(match['width'])
+        width, metric = split
         row = rows.setdefault(width, {'width': width})
         if columns is None:
-            row[match['metric'].split('/')[-1]] = value
-        elif match['metric'] in columns:
+            row[metric.split('/')[-1]] = value
+        elif metric in columns:
             value = float(value)
-            row[columns[match['metric']]] = value if math.isnan(value) \
+            row[columns[metric]] = value if math.isnan(value) \
                 else round(100 * value, 2)
     return sorted(rows.values(), key=lambda r: -r['width'])
 

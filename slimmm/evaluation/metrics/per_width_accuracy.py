@@ -3,7 +3,9 @@ from typing import Dict, List, Optional, Sequence
 
 import torch
 from mmengine.evaluator import BaseMetric
+from mmpretrain.evaluation import Accuracy
 
+from ...models.ops import metric_prefix
 from ...registry import METRICS
 
 
@@ -12,19 +14,14 @@ def width_of_key(key: str) -> float:
     return float(key.replace('_', '.'))
 
 
-def metric_prefix(width: float) -> str:
-    """``width_0.5``: the prefix of a width's metric keys."""
-    return f'width_{float(width)!r}'
-
-
 def topk_accuracy(scores: torch.Tensor, labels: torch.Tensor,
                   topk: Sequence[int]) -> Dict[int, float]:
-    """Percentage of samples whose label is among the ``k`` best scores."""
-    maxk = min(max(topk), scores.size(1))
-    pred = scores.topk(maxk, dim=1).indices
-    hit = pred.eq(labels.view(-1, 1))
-    return {k: hit[:, :min(k, maxk)].any(dim=1).float().mean().item() * 100
-            for k in topk}
+    """Percentage of samples whose label is among the ``k`` best scores
+    (mmpretrain's ``Accuracy.calculate``, without a score threshold; a
+    ``k`` beyond the number of classes counts every sample)."""
+    ks = [min(int(k), scores.size(1)) for k in topk]
+    accs = Accuracy.calculate(scores, labels, topk=ks, thrs=(None, ))
+    return {k: float(acc[0]) for k, acc in zip(topk, accs)}
 
 
 @METRICS.register_module()

@@ -2,8 +2,7 @@
 from .joint import (JointFasterRCNN, JointMaskRCNN,
                     JointSlimmableTwoStageDetector, build_joint_detector,
                     feature_specs, is_joint_config,
-                    read_leading_input_channels, switch_norms_per_width,
-                    width_prefix)
+                    read_leading_input_channels, switch_norms_per_width)
 from .width_matched import (FasterRCNN, MaskRCNN, WidthMatchedNeckMixin,
                             backbone_feature_channels, match_neck_to_backbone)
 
@@ -12,5 +11,5 @@ __all__ = [
     'backbone_feature_channels', 'match_neck_to_backbone',
     'JointSlimmableTwoStageDetector', 'JointMaskRCNN', 'JointFasterRCNN',
     'build_joint_detector', 'is_joint_config', 'feature_specs',
-    'read_leading_input_channels', 'switch_norms_per_width', 'width_prefix'
+    'read_leading_input_channels', 'switch_norms_per_width'
 ]

@@ -36,17 +36,12 @@ from ...registry import MODELS
 from ..backbones.base import BaseSlimmableBackbone
 from ..ops import (ChannelSpec, CPUSyncBatchNorm, SlimmableConv2d,
                    SwitchableBatchNorm2d, convert_to_static, fixed_channels,
-                   set_width, using_width)
+                   metric_prefix, set_width, using_width)
 from ..subnets import (WidthSampler, backward_each, build_phases,
                        training_progress)
 from .width_matched import match_neck_to_backbone
 
 _BN_TYPES = (nn.modules.batchnorm._BatchNorm, )
-
-
-def width_prefix(width: float) -> str:
-    """``width_0.5``: the prefix of a width's metric and loss keys."""
-    return f'width_{float(width)!r}'
 
 
 def _plain(cfg) -> Optional[Dict]:
@@ -332,7 +327,7 @@ class JointSlimmableTwoStageDetector(TwoStageDetector):
         def weighted_loss(index: int) -> torch.Tensor:
             losses = runner(**data, mode='loss', width=widths[index])
             loss, terms = self.parse_losses(losses)
-            key = width_prefix(widths[index]) \
+            key = metric_prefix(widths[index]) \
                 if self.width_sampler is None else f'subnet{index}'
             if self.width_sampler is not None:
                 log_vars[f'{key}/width'] = torch.tensor(float(widths[index]))

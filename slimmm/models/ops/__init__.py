@@ -12,7 +12,8 @@ from .se_layer import SlimmableSELayer, SqueezeChannelSpec
 from .sync_norm import CPUSyncBatchNorm, sync_batch_norm
 from .width import (SlimmableMixin, SwitchableWidths, UniversalWidths,
                     WidthSpace, build_width_space, convert_to_static,
-                    get_width, set_width, using_width, width_key)
+                    get_width, metric_prefix, set_width, split_metric_key,
+                    using_width, width_key)
 
 __all__ = [
     'ChannelSpec', 'fixed_channels', 'make_divisible', 'scale_channels',
@@ -21,6 +22,7 @@ __all__ = [
     'BATCH_NORM_TYPES', 'build_slimmable_bn', 'calibrate_bn', 'SlimmableMixin',
     'WidthSpace', 'SwitchableWidths', 'UniversalWidths', 'build_width_space',
     'set_width', 'get_width', 'using_width', 'convert_to_static', 'width_key',
+    'metric_prefix', 'split_metric_key',
     'MultiheadSelfAttention', 'SlimmableMultiheadSelfAttention',
     'SlimmableSELayer', 'SqueezeChannelSpec', 'CPUSyncBatchNorm',
     'sync_batch_norm'

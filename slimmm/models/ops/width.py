@@ -8,7 +8,7 @@ widths in the same process, on CPU or under DDP.
 """
 import random
 from contextlib import contextmanager
-from typing import Iterator, List, Optional, Sequence, Union
+from typing import Iterator, List, Optional, Sequence, Tuple, Union
 
 import torch.nn as nn
 
@@ -16,6 +16,26 @@ import torch.nn as nn
 def width_key(width: float) -> str:
     """Name of a width usable as a module / state-dict key (0.75 -> '0_75')."""
     return f'{float(width):g}'.replace('.', '_')
+
+
+def metric_prefix(width: float) -> str:
+    """``width_0.5``: the prefix of a width's metric and log keys
+    (``width_0.5/accuracy/top1``, ``width_0.5/coco/bbox_mAP``), written by
+    every per-width evaluation and read back by :func:`split_metric_key`."""
+    return f'width_{float(width)!r}'
+
+
+def split_metric_key(key: str) -> Optional[Tuple[float, str]]:
+    """Inverse of :func:`metric_prefix` on a whole key:
+    ``'width_0.5/coco/bbox_mAP'`` -> ``(0.5, 'coco/bbox_mAP')``; None for
+    a key without a width prefix."""
+    head, sep, metric = key.partition('/')
+    if not sep or not head.startswith('width_'):
+        return None
+    try:
+        return float(head[len('width_'):]), metric
+    except ValueError:
+        return None
 
 
 class WidthSpace:

@@ -65,3 +65,14 @@ def test_width_checks_name_the_allowed_widths():
         build_width_space([1.0], (0.25, 1.0))
     with pytest.raises(ValueError, match=r'\(min, 1.0\)'):
         UniversalWidths((0.5, 0.25))
+
+
+def test_metric_prefix_and_its_inverse():
+    from slimmm.models.ops import metric_prefix, split_metric_key
+    for width in (1.0, 0.75, 0.5, 0.25, 0.6, 0.35):
+        key = f'{metric_prefix(width)}/coco/bbox_mAP'
+        assert split_metric_key(key) == (width, 'coco/bbox_mAP')
+    assert metric_prefix(1) == 'width_1.0'
+    for key in ('coco/bbox_mAP', 'accuracy/top1', 'width_x/top1',
+                'width_0.5'):
+        assert split_metric_key(key) is None, key
