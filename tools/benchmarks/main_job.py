@@ -411,11 +411,7 @@ def run_main_job(work_dir: str = 'work_dirs/main_job',
                            threads=max(1, cores - 1))
         print_log(f'pretrained checkpoint: {checkpoint}', logger='current')
         _step(3, total, f'switchable linear probe per width '
-              f'({PROBE_CONFIG}) and {detection_text} on tiny COCO' + (
-                  '; Mask R-CNN from a random initialisation '
-                  f'({RANDOM_DETECTION_CONFIG}, widths '
-                  f'{list(random_init_widths)})' if random_detection
-                  else ''))
+              f'({PROBE_CONFIG}) and {detection_text} on tiny COCO')
         if protocol == 'joint':
             detection = partial(
                 run_joint_transfer, _config_path(JOINT_DETECTION_CONFIG),
@@ -430,24 +426,26 @@ def run_main_job(work_dir: str = 'work_dirs/main_job',
             f'model.backbone.init_cfg.checkpoint={checkpoint}',
             *probe_options])
         # The fine-tunes first: the probe, the shortest run, fills in.
-        tasks = [detection, probe] + ([random_detection]
-                                      if random_detection else [])
-        done = timed('probe and detection', run_parallel, tasks)
-        return done[0], (done[2] if random_detection else [])
+        return timed('probe and detection', run_parallel,
+                     [detection, probe])[0]
 
-    # The random-init probe needs no checkpoint: it runs beside the
+    def random_init_steps():
+        timed('random-init probe', train_once, RANDOM_PROBE_CONFIG,
+              random_probe_dir, probe_options)
+        return timed('random-init detection', random_detection)
+
+    # The random-init steps need no checkpoint: they run beside the
     # pretraining, which leaves part of a core idle (its loader worker
     # waits for the network once every width trains).
-    random_probe = [
-        partial(timed, 'random-init probe', train_once, RANDOM_PROBE_CONFIG,
-                random_probe_dir, probe_options)
-    ] if random_init_widths else []
     _step(2, total, f'SlimCLR-MoCov2 pretraining ({PRETRAIN_CONFIG})' + (
-        f', {jobs} runs at a time: beside it the probe of the randomly '
-        f'initialised backbone ({RANDOM_PROBE_CONFIG})'
-        if random_probe else ''))
-    detection_rows, random_detection_rows = run_parallel(
-        [pretrained_steps] + random_probe)[0]
+        f', {jobs} runs at a time: beside it the probe and Mask R-CNN '
+        f'from a random initialisation ({RANDOM_PROBE_CONFIG}, '
+        f'{RANDOM_DETECTION_CONFIG}, widths {list(random_init_widths)})'
+        if random_init_widths else ''))
+    results = run_parallel([pretrained_steps] + (
+        [random_init_steps] if random_init_widths else []))
+    detection_rows = results[0]
+    random_detection_rows = results[1] if random_init_widths else []
     probe_rows = read_probe_rows(probe_dir)
     random_probe_rows = (read_probe_rows(random_probe_dir)
                          if random_init_widths else [])

@@ -25,15 +25,8 @@ val_dataloader = dict(dataset={{_base_.shapes8_dataset}})
 test_dataloader = val_dataloader
 val_evaluator = {{_base_.shapes8_evaluator}}
 test_evaluator = val_evaluator
-# 250 iterations instead of 300 (lr / 10 for the last fifth): the main job
-# fine-tunes five of these in its ten minutes on 2 cores (200 leave width
-# 1.0 at AP_bb 22 instead of 33).
-max_iters = 250
-train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
-param_scheduler = [
-    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0,
-         end=20),
-    dict(type='MultiStepLR', by_epoch=False, begin=0, end=max_iters,
-         milestones=[int(max_iters * 0.8)], gamma=0.1)
-]
-default_hooks = dict(checkpoint=dict(interval=max_iters))
+# A fixed seed (mmdet's runtime draws one per run): the weights a random
+# initialisation starts from and the data order repeat, so a rerun gives
+# the same AP on the same machine (40 validation images move AP_bb by
+# several points from one seed to another).
+randomness = dict(seed=0)
