@@ -18,6 +18,7 @@ from slimmm.models.detectors import (JointSlimmableTwoStageDetector,
                                      build_joint_detector)
 from slimmm.models.ops import (SwitchableBatchNorm2d, calibrate_bn,
                                convert_to_static, set_width, using_width)
+from slimmm.models.subnets import training_progress
 
 NUM_CLASSES = 4
 
@@ -141,7 +142,7 @@ def test_universal_backbone_trains_the_sandwich_rule():
     log = model.train_step(demo_batch(model), wrapper)
     trained = [float(log[f'subnet{i}/width']) for i in range(4)]
     # the iteration the MessageHub records (0 unless a Runner ran before)
-    assert trained == pytest.approx(model.sample_widths(*model._progress()))
+    assert trained == pytest.approx(model.sample_widths(*training_progress()))
     torch.testing.assert_close(
         log['loss'], sum(log[f'subnet{i}/loss'] for i in range(4)))
 

@@ -13,7 +13,7 @@ import torch
 from det_helpers import JOINT_TINY_COCO, TINY_COCO, WIDTHS
 from mmengine.config import Config, ConfigDict
 from mmengine.registry import DefaultScope
-from transfer_runs import run_joint_transfer
+from transfer_runs import run_transfer
 
 from slimmm.apis.transfer_checks import TransferInputError
 from slimmm.models.detectors import build_joint_detector
@@ -29,10 +29,9 @@ OPTIONS = {'train_cfg.max_iters': 2, 'train_cfg.val_interval': 2,
 @pytest.fixture(scope='module')
 def joint_run(r18_checkpoint, small_coco, tmp_path_factory):
     work_dir = str(tmp_path_factory.mktemp('joint_run'))
-    rows = run_joint_transfer(JOINT_TINY_COCO, r18_checkpoint,
-                              work_dir=work_dir,
-                              data_root=small_coco['root'],
-                              cfg_options=OPTIONS)
+    rows = run_transfer(JOINT_TINY_COCO, r18_checkpoint, protocol='joint',
+                        work_dir=work_dir, data_root=small_coco['root'],
+                        cfg_options=OPTIONS)
     return rows, work_dir
 
 
@@ -56,10 +55,9 @@ def test_one_run_evaluates_every_width_with_coco_metric(
     assert [float(r['AP_bb']) for r in hook_rows] == [
         r['AP_bb'] for r in rows]
     # A rerun reads the result back instead of training again.
-    again = run_joint_transfer(JOINT_TINY_COCO, r18_checkpoint,
-                               work_dir=work_dir,
-                               data_root=small_coco['root'],
-                               cfg_options=OPTIONS)
+    again = run_transfer(JOINT_TINY_COCO, r18_checkpoint, protocol='joint',
+                         work_dir=work_dir, data_root=small_coco['root'],
+                         cfg_options=OPTIONS)
     assert again == rows
 
 
@@ -117,22 +115,24 @@ def test_test_loop_and_export_of_the_trained_checkpoint(joint_run,
 
 def test_per_width_config_is_refused_by_the_joint_protocol(r18_checkpoint):
     with pytest.raises(TransferInputError, match='--protocol per-width'):
-        run_joint_transfer(TINY_COCO, r18_checkpoint)
+        run_transfer(TINY_COCO, r18_checkpoint, protocol='joint')
 
 
 def test_checkpoint_of_another_architecture_fails_before_training(
         r18_checkpoint, tmp_path):
     with pytest.raises(TransferInputError, match='Fix: pass a checkpoint'):
-        run_joint_transfer(JOINT_TINY_COCO, r18_checkpoint,
-                           work_dir=str(tmp_path),
-                           cfg_options={'model.backbone.depth': 34})
+        run_transfer(JOINT_TINY_COCO, r18_checkpoint, protocol='joint',
+                     work_dir=str(tmp_path),
+                     cfg_options={'model.backbone.depth': 34})
     assert not glob.glob(str(tmp_path / '*.pth'))
 
 
 def test_joint_config_is_refused_by_the_per_width_protocol(r18_checkpoint):
-    from transfer_runs import run_transfer
     with pytest.raises(TransferInputError, match='--protocol joint'):
         run_transfer(JOINT_TINY_COCO, r18_checkpoint, [0.5])
+    with pytest.raises(ValueError, match='protocol must be one of'):
+        run_transfer(JOINT_TINY_COCO, r18_checkpoint, [0.5],
+                     protocol='jointly')
 
 
 @pytest.mark.parametrize('name', [

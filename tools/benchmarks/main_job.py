@@ -52,8 +52,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(
 
 from mmengine.logging import print_log  # noqa: E402
 from transfer_runs import (REPO, TOOLS, _env, _run, _write_json,  # noqa: E402
-                           run_joint_transfer, run_parallel, run_transfer,
-                           set_jobs)
+                           run_parallel, run_transfer, set_jobs)
 
 import slimmm  # noqa: E402,F401
 from slimmm.utils.checkpoint import latest_checkpoint  # noqa: E402
@@ -414,8 +413,9 @@ def run_main_job(work_dir: str = 'work_dirs/main_job',
               f'({PROBE_CONFIG}) and {detection_text} on tiny COCO')
         if protocol == 'joint':
             detection = partial(
-                run_joint_transfer, _config_path(JOINT_DETECTION_CONFIG),
-                checkpoint, work_dir=osp.join(work_dir, 'detection_joint'),
+                run_transfer, _config_path(JOINT_DETECTION_CONFIG),
+                checkpoint, protocol='joint',
+                work_dir=osp.join(work_dir, 'detection_joint'),
                 cfg_options=detection_options)
         else:
             detection = partial(

@@ -24,8 +24,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(
     __file__)))))
 
 from mmengine.config import DictAction  # noqa: E402
-from transfer_runs import (run_joint_transfer, run_transfer,  # noqa: E402
-                           set_jobs)
+from transfer_runs import run_transfer, set_jobs  # noqa: E402
 
 import slimmm  # noqa: E402,F401
 from slimmm.datasets import DataInputError  # noqa: E402
@@ -71,16 +70,12 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     set_jobs(args.jobs)
-    common = dict(work_dir=args.work_dir, launcher=args.launcher,
-                  gpus=args.gpus, cfg_options=args.cfg_options,
-                  data_root=args.data_root, partition=args.partition,
-                  port=args.port)
     try:
-        if args.protocol == 'joint':
-            run_joint_transfer(args.config, args.checkpoint, **common)
-        else:
-            run_transfer(args.config, args.checkpoint, args.widths,
-                         **common)
+        run_transfer(args.config, args.checkpoint, args.widths,
+                     work_dir=args.work_dir, protocol=args.protocol,
+                     launcher=args.launcher, gpus=args.gpus,
+                     cfg_options=args.cfg_options, data_root=args.data_root,
+                     partition=args.partition, port=args.port)
     except DataInputError as e:
         sys.exit(f'error: {e}')
 

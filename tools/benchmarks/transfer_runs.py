@@ -210,8 +210,14 @@ def run_one_width(cfg: Config, width: Optional[float], work_dir: str,
     return metrics
 
 
+#: The transfer protocols of :func:`run_transfer`.
+PROTOCOLS = ('per-width', 'joint')
+
+
 def run_transfer(config: str, checkpoint: Optional[str],
-                 widths: Sequence[float], work_dir: Optional[str] = None,
+                 widths: Optional[Sequence[float]] = None,
+                 work_dir: Optional[str] = None,
+                 protocol: str = 'per-width',
                  launcher: str = 'none', gpus: int = 1,
                  cfg_options: Optional[Dict] = None,
                  data_root: Optional[str] = None,
@@ -219,17 +225,25 @@ def run_transfer(config: str, checkpoint: Optional[str],
                  port: Optional[int] = None,
                  complexity_input_size: int = 224,
                  report_name: str = 'transfer_results') -> List[Dict]:
-    """Fine-tune ``config`` at each width and write the per-width report.
+    """Fine-tune ``config`` at every width and write the per-width report
+    (``<report_name>.{md,csv,png}`` in ``work_dir``).
 
     Args:
         config (str): A detection config with a slimmm backbone (e.g.
-            ``configs/benchmarks/mmdetection/mask-rcnn_slimmable-r50_fpn_syncbn_1x_coco.py``).
+            ``configs/benchmarks/mmdetection/mask-rcnn_slimmable-r50_fpn_syncbn_1x_coco.py``;
+            a ``*_joint*`` config for ``protocol='joint'``).
         checkpoint (str): The slimmable pretrained checkpoint (whole model;
-            the backbone under ``backbone.``).
-        widths (Sequence[float]): Widths to transfer, each one of the
-            checkpoint's.
+            the backbone under ``backbone.``); None: random initialisation.
+        widths (Sequence[float], optional): Widths to transfer, each one
+            of the checkpoint's (``'per-width'``). The joint protocol
+            evaluates its config's ``eval_widths`` instead.
         work_dir (str, optional): Defaults to
             ``work_dirs/transfer/<config name>``.
+        protocol (str): ``'per-width'``: one fine-tuning per width, each
+            in ``<work_dir>/width_<w>/``, side by side with
+            :func:`set_jobs`; ``'joint'`` (SlimCLR Table 2): ONE detector
+            fine-tuned at all its widths together in ``work_dir``, then
+            evaluated at each width.
         launcher (str): ``'none'`` (one process), ``'pytorch'``
             (``tools/dist_train.sh`` with ``gpus`` processes) or
             ``'slurm'`` (``tools/slurm_train.sh``; GPUS env var).
@@ -245,8 +259,32 @@ def run_transfer(config: str, checkpoint: Optional[str],
 
     Returns:
         list[dict]: One row per width (``width``, ``params``, ``flops``,
-        ``AP_bb``, ``AP_mk``, ... or ``mAP`` / ``AP50`` for VOC).
+        ``AP_bb``, ``AP_mk``, ... or ``mAP`` / ``AP50`` for VOC;
+        ``protocol``).
     """
+    if protocol not in PROTOCOLS:
+        raise ValueError(f'protocol must be one of {PROTOCOLS}, got '
+                         f'{protocol!r}.')
+    run = _joint if protocol == 'joint' else _per_width
+    rows, work_dir, title = run(
+        config, checkpoint, widths, work_dir, launcher, gpus, cfg_options,
+        data_root, partition, port, complexity_input_size)
+    write_transfer_report(rows, work_dir, report_name, title=title)
+    return rows
+
+
+def _work_dir(config: str, work_dir: Optional[str]) -> str:
+    if work_dir is None:
+        work_dir = osp.join('work_dirs', 'transfer',
+                            osp.splitext(osp.basename(config))[0])
+    os.makedirs(work_dir, exist_ok=True)
+    return work_dir
+
+
+def _per_width(config, checkpoint, widths, work_dir, launcher, gpus,
+               cfg_options, data_root, partition, port,
+               complexity_input_size):
+    """One fine-tuning per width; returns (rows, work dir, title)."""
     if not widths:
         raise ValueError('Give at least one width (--widths 1.0 0.5 ...).')
     cfgs = width_configs(config, checkpoint, widths, cfg_options, data_root)
@@ -258,10 +296,7 @@ def run_transfer(config: str, checkpoint: Optional[str],
             'all widths); run it with --protocol joint, or pick a per-width '
             'config for --protocol per-width.')
     check_transfer_inputs(cfgs, checkpoint)
-    if work_dir is None:
-        work_dir = osp.join('work_dirs', 'transfer',
-                            osp.splitext(osp.basename(config))[0])
-    os.makedirs(work_dir, exist_ok=True)
+    work_dir = _work_dir(config, work_dir)
 
     from slimmm.analysis import backbone_complexity
     total = len(widths)
@@ -299,33 +334,17 @@ def run_transfer(config: str, checkpoint: Optional[str],
     rows = run_parallel([
         partial(one_width, index, width, cfg)
         for index, (width, cfg) in enumerate(zip(widths, cfgs), start=1)])
-    write_transfer_report(rows, work_dir, report_name,
-                          title=osp.basename(config))
-    return rows
+    return rows, work_dir, osp.basename(config)
 
 
-# ---- the joint protocol -------------------------------------------------
-def run_joint_transfer(config: str, checkpoint: Optional[str],
-                       work_dir: Optional[str] = None,
-                       launcher: str = 'none', gpus: int = 1,
-                       cfg_options: Optional[Dict] = None,
-                       data_root: Optional[str] = None,
-                       partition: Optional[str] = None,
-                       port: Optional[int] = None,
-                       complexity_input_size: int = 224,
-                       report_name: str = 'transfer_results') -> List[Dict]:
-    """SlimCLR's joint protocol (Table 2): fine-tune ONE joint slimmable
-    detector at all widths together, evaluate every width, and write the
-    per-width report (with ``protocol='joint'``).
-
-    Arguments as :func:`run_transfer`; ``config`` is a joint detector config
+def _joint(config, checkpoint, widths, work_dir, launcher, gpus,
+           cfg_options, data_root, partition, port, complexity_input_size):
+    """SlimCLR's joint protocol (Table 2): ONE joint slimmable detector
     (``model.type='slimmm.JointMaskRCNN'``, e.g.
-    ``configs/benchmarks/mmdetection/mask-rcnn_slimmable-r50_fpn_joint-4widths_8xb8-1x_coco.py``).
-    The run lives in ``work_dir`` (resumed from its last checkpoint; a
-    ``result.json`` there means done and is read back).
-
-    Returns:
-        list[dict]: One row per evaluated width.
+    ``configs/benchmarks/mmdetection/mask-rcnn_slimmable-r50_fpn_joint-4widths_8xb8-1x_coco.py``)
+    fine-tuned at all widths together in ``work_dir`` (resumed from its
+    last checkpoint; a ``result.json`` there means done and is read
+    back), then evaluated at each width; returns (rows, work dir, title).
     """
     from slimmm.apis.transfer_checks import (TransferInputError,
                                              check_checkpoint, check_datasets)
@@ -345,10 +364,7 @@ def run_joint_transfer(config: str, checkpoint: Optional[str],
     widths = build_joint_detector(cfg.model).eval_widths
     check_checkpoint(checkpoint, dict(cfg.model.backbone), widths)
     check_datasets(cfg)
-    if work_dir is None:
-        work_dir = osp.join('work_dirs', 'transfer',
-                            osp.splitext(osp.basename(config))[0])
-    os.makedirs(work_dir, exist_ok=True)
+    work_dir = _work_dir(config, work_dir)
     result_file = osp.join(work_dir, 'result.json')
     if osp.isfile(result_file):
         with open(result_file) as f:
@@ -366,6 +382,4 @@ def run_joint_transfer(config: str, checkpoint: Optional[str],
         _write_json(result_file, dict(
             rows=rows, metrics=metrics, checkpoint=checkpoint,
             config=config, seconds=round(time.time() - start, 1)))
-    write_transfer_report(rows, work_dir, report_name,
-                          title=osp.basename(config) + ' (joint)')
-    return rows
+    return rows, work_dir, osp.basename(config) + ' (joint)'
