@@ -104,10 +104,11 @@ WHY_MISSED = {
               'that the narrow networks nearly catch up with the wide one '
               'within the fine-tuning schedule'),
     'pretraining': ('why (vs random init): minutes of self-supervised '
-                    'pretraining on 400 tiny images do not yet beat a '
-                    'random network with the same probe and fine-tuning '
-                    'budget; docs/notes/benchmarks.md shows top-1 against '
-                    'pretraining epochs'),
+                    'pretraining on 400 tiny images, the narrow '
+                    'sub-networks trained in the second half only (slow '
+                    'start), leave their features close to a random '
+                    "network's; the gap varies with the CPU's kernels "
+                    '(docs/notes/benchmarks.md)'),
 }
 
 
