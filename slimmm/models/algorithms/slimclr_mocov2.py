@@ -27,8 +27,7 @@ from mmengine.dist import all_gather, broadcast, get_rank, get_world_size
 
 from ...registry import MODELS
 from ..losses import (SlimCLRTargets, check_slimclr_objective,
-                      contrastive_logits, info_nce, online_distillation,
-                      slimclr_loss_weights, slimclr_term)
+                      contrastive_logits, info_nce, slimclr_loss_weights)
 from ..subnets import SubNet
 from .base import BaseSlimmableSelfSupervisor
 
@@ -168,29 +167,18 @@ class SlimCLRMoCoV2(BaseSlimmableSelfSupervisor):
         """Width ``w_i``'s summand of Eq. 7: InfoNCE of view 1's query
         against the keys and the queue (Eq. 1) and, for a sub-network,
         distillation from the full width's probabilities (Eq. 4-5)."""
-        is_full = subnet.width == targets.full
-        if targets.teacher is None and not is_full:
-            raise RuntimeError(
-                'The full width must run first: its logits are the '
-                f'distillation targets (got width {subnet.width}).')
+        targets.check_order(subnet.width)
         with self.subnet(subnet):
             query = self.neck(self.backbone(views[0]))[0]
         logits = contrastive_logits(query, targets.keys, targets.negatives)
         base = info_nce(logits, self.temperature)  # Eq. 1
-        distill = None
-        if is_full:
-            targets.teacher = logits.detach()  # p_w1, the fixed target
-        elif self.subnet_terms != 'infonce':
-            distill = online_distillation(  # Eq. 4-5
-                logits, targets.teacher, self.distill_temperature)
-            targets.distill[subnet] = distill.detach()
-        targets.base[subnet] = base.detach()
-        return slimclr_term(base, distill, targets.weights[subnet.width],
-                            is_full, self.subnet_terms)
+        # Eq. 4-5 against the full width's p_w1; Eq. 7's summand.
+        return targets.width_term(subnet, [logits], base,
+                                  self.distill_temperature,
+                                  self.subnet_terms)
 
     def subnet_log(self, subnets: List[SubNet], terms: List[torch.Tensor],
                    targets: SlimCLRTargets) -> Dict[str, torch.Tensor]:
         """``loss`` (the sum of the terms: Eq. 7) and per-width terms."""
-        return self.log_subnets(
-            dict(loss=sum(terms)), subnets,
-            dict(infonce=targets.base, distill=targets.distill))
+        return self.log_subnets(dict(loss=sum(terms)), subnets,
+                                targets.logged_terms())

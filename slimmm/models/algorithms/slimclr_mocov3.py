@@ -26,8 +26,7 @@ from mmengine.dist import all_gather, get_rank
 
 from ...registry import MODELS
 from ..losses import (SlimCLRTargets, check_slimclr_objective,
-                      contrastive_logits, info_nce, online_distillation,
-                      slimclr_loss_weights, slimclr_term)
+                      contrastive_logits, info_nce, slimclr_loss_weights)
 from ..subnets import SubNet
 from .base import BaseSlimmableSelfSupervisor, fill_slimmable_cfg
 
@@ -116,11 +115,7 @@ class SlimCLRMoCoV3(BaseSlimmableSelfSupervisor):
     def subnet_loss(self, subnet: SubNet, views: List[torch.Tensor],
                     targets: SlimCLRTargets) -> torch.Tensor:
         """Width ``w_i``'s summand of Eq. 7, symmetrised over the views."""
-        is_full = subnet.width == targets.full
-        if targets.teacher is None and not is_full:
-            raise RuntimeError(
-                'The full width must run first: its logits are the '
-                f'distillation targets (got width {subnet.width}).')
+        targets.check_order(subnet.width)
         with self.subnet(subnet):
             q1, q2 = (self.predictor(self.neck(self.backbone(v)))[0]
                       for v in views[:2])
@@ -129,21 +124,13 @@ class SlimCLRMoCoV3(BaseSlimmableSelfSupervisor):
         base = sum(  # Eq. 1 with in-batch negatives, both pairings
             info_nce(x, self.temperature, in_batch=True,
                      offset=targets.offset) for x in logits)
-        distill = None
-        if is_full:
-            targets.teacher = [x.detach() for x in logits]
-        elif self.subnet_terms != 'infonce':
-            distill = sum(  # Eq. 4-5 against the full width, both pairings
-                online_distillation(x, teacher, self.distill_temperature)
-                for x, teacher in zip(logits, targets.teacher))
-            targets.distill[subnet] = distill.detach()
-        targets.base[subnet] = base.detach()
-        return slimclr_term(base, distill, targets.weights[subnet.width],
-                            is_full, self.subnet_terms)
+        # Eq. 4-5 against the full width, both pairings; Eq. 7's summand.
+        return targets.width_term(subnet, logits, base,
+                                  self.distill_temperature,
+                                  self.subnet_terms)
 
     def subnet_log(self, subnets: List[SubNet], terms: List[torch.Tensor],
                    targets: SlimCLRTargets) -> Dict[str, torch.Tensor]:
         """``loss`` (the sum of the terms: Eq. 7) and per-width terms."""
-        return self.log_subnets(
-            dict(loss=sum(terms)), subnets,
-            dict(infonce=targets.base, distill=targets.distill))
+        return self.log_subnets(dict(loss=sum(terms)), subnets,
+                                targets.logged_terms())

@@ -222,3 +222,38 @@ class SlimCLRTargets:
         # {sub-network: detached term}, logged per width.
         self.base: Dict[Any, torch.Tensor] = {}
         self.distill: Dict[Any, torch.Tensor] = {}
+
+    def check_order(self, width: float) -> bool:
+        """Whether ``width`` is the full width; a sub-network before the
+        full width (whose logits are its teacher) is refused."""
+        is_full = width == self.full
+        if self.teacher is None and not is_full:
+            raise RuntimeError(
+                'The full width must run first: its logits are the '
+                f'distillation targets (got width {width}).')
+        return is_full
+
+    def width_term(self, subnet: Any, logits: List[torch.Tensor],
+                   base: torch.Tensor, distill_temperature: float,
+                   subnet_terms: str = 'both') -> torch.Tensor:
+        """Width ``w_i``'s summand of Eq. 7 from its InfoNCE ``base``
+        (Eq. 1) and its ``logits`` (one per query / key pairing): the full
+        width's logits become the teacher, a sub-network's are distilled
+        from it (Eq. 4-5, summed over the pairings); both terms are kept
+        for the log."""
+        is_full = self.check_order(subnet.width)
+        distill = None
+        if is_full:
+            self.teacher = [x.detach() for x in logits]  # p_w1, fixed
+        elif subnet_terms != 'infonce':
+            distill = sum(
+                online_distillation(x, teacher, distill_temperature)
+                for x, teacher in zip(logits, self.teacher))
+            self.distill[subnet] = distill.detach()
+        self.base[subnet] = base.detach()
+        return slimclr_term(base, distill, self.weights[subnet.width],
+                            is_full, subnet_terms)
+
+    def logged_terms(self) -> Dict[str, Dict[Any, torch.Tensor]]:
+        """``{'infonce': {...}, 'distill': {...}}`` for ``log_subnets``."""
+        return dict(infonce=self.base, distill=self.distill)
