@@ -51,8 +51,9 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(
     __file__)))))
 
 from mmengine.logging import print_log  # noqa: E402
-from transfer_runs import (REPO, TOOLS, _env, _run, _write_json,  # noqa: E402
-                           run_parallel, run_transfer, set_jobs)
+from transfer_runs import (REPO, _env, _run, _write_json,  # noqa: E402
+                           run_parallel, run_transfer, set_jobs,
+                           train_command)
 
 import slimmm  # noqa: E402,F401
 from slimmm.utils.checkpoint import latest_checkpoint  # noqa: E402
@@ -158,10 +159,9 @@ def train_once(config: str, work_dir: str,
         with open(done) as f:
             return json.load(f)['checkpoint']
     os.makedirs(work_dir, exist_ok=True)
-    cmd = [sys.executable, osp.join(TOOLS, 'train.py'), _config_path(config),
-           '--work-dir', work_dir]
-    if latest_checkpoint(work_dir) is not None:
-        cmd.append('--resume')
+    cmd = train_command(_config_path(config), work_dir, launcher='none',
+                        gpus=1,
+                        resume=latest_checkpoint(work_dir) is not None)
     if cfg_options:
         cmd += ['--cfg-options', *cfg_options]
     _run(cmd, work_dir, _env(threads))
