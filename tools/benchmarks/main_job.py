@@ -52,8 +52,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(
 
 from mmengine.logging import print_log  # noqa: E402
 from transfer_runs import (REPO, _env, _run, _write_json,  # noqa: E402
-                           run_parallel, run_transfer, set_jobs,
-                           train_command)
+                           run_parallel, run_transfer, set_jobs, train_command)
 
 import slimmm  # noqa: E402,F401
 from slimmm.utils.checkpoint import latest_checkpoint  # noqa: E402
