@@ -198,19 +198,27 @@ def test_export_loads_strictly_into_stock_mask_rcnn(joint_mask_rcnn):
     set_width(model, 1.0)
 
 
-def test_universal_export_recalibrates_then_matches_stock_detector():
+@pytest.mark.parametrize('rule, width', [('stage', 0.5), ('layer', 0.6)])
+def test_universal_export_recalibrates_then_matches_stock_detector(
+        rule, width):
+    """With US3L's per-layer rule at 0.6 no stock ResNet has the channels:
+    the exported detector is mmdet's with slimmm's static backbone."""
     from mmdet.registry import MODELS
     cfg = model_cfg()
-    cfg['backbone'].update(widths=None, width_range=(0.25, 1.0))
+    cfg['backbone'].update(widths=None, width_range=(0.25, 1.0),
+                           channel_rule=rule)
     model = build_joint_detector(cfg).eval()
-    width = 0.5
     with pytest.raises(ValueError, match='--calib-data'):
         model.export(width)
     torch.manual_seed(0)
     calibrate_bn(model.backbone, [torch.randn(2, 3, 64, 64)] * 2, width)
     exported = model.export(width, calibrated=True)
     plain = exported['meta']['plain_config']
-    assert plain['backbone']['stem_channels'] == 32
+    if rule == 'stage':
+        assert plain['backbone']['stem_channels'] == 32
+    else:
+        assert plain['backbone']['type'] == 'slimmm.SlimmableResNet'
+        assert plain['neck']['in_channels'] == [40, 80, 152, 304]
     with DefaultScope.overwrite_default_scope('mmdet'):
         stock = revert_sync_batchnorm(MODELS.build(ConfigDict(plain)))
     stock.load_state_dict(exported['state_dict'], strict=True)

@@ -81,7 +81,13 @@ def test_bad_checkpoints_fail_clearly(r18_checkpoint, tmp_path):
         check_checkpoint(str(tmp_path / 'head_only.pth'), backbone)
 
 
-def test_universal_checkpoint_any_width(tmp_path):
+@pytest.mark.parametrize('rule, channels', [
+    # 0.6 * 64 = 38.4 rounds to 40 (universal channels are multiples of 8)
+    ('stage', [40, 80, 160, 320]),
+    # US3L's rule rounds each layer: 0.6 * 256 = 153.6 -> 152, 307.2 -> 304
+    # (no stock ResNet has these channels; the FPN follows them)
+    ('layer', [40, 80, 152, 304])])
+def test_universal_checkpoint_any_width(tmp_path, rule, channels):
     """A universally slimmable (US3L) checkpoint transfers at any width of
     its range, and is refused by a switchable config."""
     from mmdet.registry import MODELS
@@ -90,18 +96,19 @@ def test_universal_checkpoint_any_width(tmp_path):
 
     from slimmm.models import SlimmableResNet
     register_all_modules(init_default_scope=True)
-    net = SlimmableResNet(18, width_range=(0.25, 1.0), out_indices=(3, ))
+    net = SlimmableResNet(18, width_range=(0.25, 1.0), out_indices=(3, ),
+                          channel_rule=rule)
     net.init_weights()
     path = str(tmp_path / 'us_r18.pth')
     torch.save({'state_dict': {f'backbone.{k}': v
                                for k, v in net.state_dict().items()}}, path)
     universal = {'model.backbone.widths': None,
-                 'model.backbone.width_range': (0.25, 1.0)}
+                 'model.backbone.width_range': (0.25, 1.0),
+                 'model.backbone.channel_rule': rule}
     cfg = width_configs(TINY_COCO, path, [0.6], cfg_options=universal)[0]
     assert check_checkpoint(path, dict(cfg.model.backbone))['widths'] is None
     detector = revert_sync_batchnorm(MODELS.build(cfg.model))
-    # 0.6 * 64 = 38.4 rounds to 40 (universal channels are multiples of 8)
-    assert detector.neck.in_channels == [40, 80, 160, 320]
+    assert detector.neck.in_channels == channels
     detector.init_weights()  # strict: every tensor of width 0.6 loaded
     net.set_width(0.6)
     net.eval()
@@ -109,6 +116,7 @@ def test_universal_checkpoint_any_width(tmp_path):
     with torch.no_grad():
         assert torch.allclose(detector.backbone.eval()(x)[-1], net(x)[-1],
                               atol=1e-5)
+        assert len(detector.eval().extract_feat(x)) == 5  # the FPN runs
     switchable = width_configs(TINY_COCO, path, [0.5])[0]
     with pytest.raises(TransferInputError, match='another architecture'):
         check_checkpoint(path, dict(switchable.model.backbone))

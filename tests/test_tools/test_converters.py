@@ -13,6 +13,7 @@ from slimmm.models.export import load_slimmable_backbone
 
 sys.path.insert(0, osp.dirname(__file__))
 import official_layouts as official  # noqa: E402
+from us3l_reference import USReferenceResNet50, us_channels  # noqa: E402
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DESC = (1.0, 0.75, 0.5, 0.25)
@@ -282,6 +283,57 @@ def test_us3l_with_running_stats(tmp_path):
                   if k.startswith('module.encoder_q.')}, seed=9)
     conv, meta = convert_us3l(write(tmp_path, 'us3l.pth.tar', src))
     assert meta['bn_running_stats'] is True and not conv.generated
+
+
+def test_us3l_features_at_any_width_equal_us3ls_network(tmp_path):
+    """A ResNet-50 built from US3L's layer rules (us3l_reference.py), saved
+    as US3L's training saves it (DDP state_dict, backbone under encoder_q.,
+    no BN statistics), converts into a network with its features at 1.0,
+    0.6, 0.35 and 0.25, on batch statistics as US3L trains."""
+    torch.manual_seed(0)
+    ref = USReferenceResNet50()
+    ref.randomize_norms(torch.Generator().manual_seed(1))
+    backbone_state = ref.us3l_state_dict()
+    state = {}
+    for encoder in ('encoder_q', 'encoder_k'):
+        state.update({f'module.{encoder}.{k}': v
+                      for k, v in backbone_state.items()})
+        state[f'module.{encoder}.fc.0.weight'] = torch.zeros(8, 2048)
+    state['module.predictor.0.weight'] = torch.zeros(8, 8)
+    src = write(tmp_path, 'us3l_r50.pth.tar', state, epoch=100)
+    conv, meta = convert_us3l(src)
+    assert meta['channel_rule'] == 'layer' and not meta['bn_running_stats']
+    dst = save_converted(conv, meta, str(tmp_path / 'us3l_slimmm.pth'))
+    backbone, _ = load_slimmable_backbone(dst)
+    backbone.train()
+    x = torch.randn(4, 3, 64, 64, generator=torch.Generator().manual_seed(2))
+    with torch.no_grad():
+        for width in (1.0, 0.6, 0.35, 0.25):
+            backbone.set_width(width)
+            ours, theirs = backbone(x)[-1], ref(x, width)
+            assert ours.shape[1] == us_channels(2048, width)
+            torch.testing.assert_close(ours, theirs, rtol=1e-4, atol=1e-4)
+    # slimmm's default rule is another network at 0.6 (1280 channels, not
+    # 1232), and a backbone with it refuses the converted checkpoint
+    from slimmm.models import SlimmableResNet
+    stage_rule = SlimmableResNet(50, width_range=(0.25, 1.0))
+    assert stage_rule.feature_channels(0.6) == [1280]
+    assert us_channels(2048, 0.6) == 1232
+    stage_rule.init_cfg = dict(type='Pretrained', checkpoint=dst,
+                               prefix='backbone.')
+    with pytest.raises(ValueError, match="channel_rule='layer'"):
+        stage_rule.init_weights()
+
+
+def test_us3l_conversion_refuses_a_stage_rule_config(tmp_path):
+    from mmengine.config import Config
+    cfg = Config.fromfile(osp.join(REPO, 'configs/backbones/us-r50.py'))
+    cfg.model.backbone.channel_rule = 'stage'
+    config = str(tmp_path / 'stage_rule.py')
+    cfg.dump(config)
+    src = write(tmp_path, 'u.pth', names_only(official.us3l_byol()))
+    with pytest.raises(ConversionError, match="channel_rule='layer'"):
+        convert_us3l(src, config)
 
 
 # ---- bad input: clear error, nothing written ---------------------------

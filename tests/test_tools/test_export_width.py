@@ -201,3 +201,34 @@ def test_cli_refuses_overwrite_and_bad_widths(tmp_path, monkeypatch):
                       '--cfg-options', 'model.backbone.depth=18',
                       'model.backbone.stage_blocks=[1,1,1,1]')
     assert not new.exists()
+
+
+def test_width_without_a_stock_network_exports_slimmms_static_one(
+        tmp_path, monkeypatch, capsys):
+    """US3L's per-layer rule at 0.6 breaks the stock ResNet's ratios (layer4
+    of R-18: make_divisible(512 * 0.6) = 304, not 40 * 8): the tool says so
+    in one line and writes slimmm's static network, which computes the
+    recalibrated width."""
+    cfg = Config.fromfile(osp.join(REPO, 'configs', 'backbones', 'us-r50.py'))
+    cfg.model.backbone.depth = 18
+    slim = randomize(build_backbone(cfg.model.backbone))
+    ckpt, out = tmp_path / 'us.pth', tmp_path / 'us_w0.6.pth'
+    torch.save({'state_dict': {f'backbone.{k}': v
+                               for k, v in slim.state_dict().items()},
+                'meta': {'cfg': cfg.pretty_text}}, str(ckpt))
+    folder = write_images(str(tmp_path / 'images'))
+    calib = ('--calib-data', folder, '--calib-batches', 2,
+             '--calib-batch-size', 2, '--calib-size', 32)
+    run_tool_here(monkeypatch, ckpt, '--width', 0.6, '--out', out, *calib)
+    printed = capsys.readouterr().out
+    assert printed.count('no stock mmpretrain / mmdet network') == 1
+    exported = torch.load(str(out))
+    assert exported['meta']['plain_config'] is None
+    static = build_backbone(exported['meta']['static_config'])
+    static.load_slimmable_state_dict(exported['state_dict'])
+    assert static.feature_channels() == [304]
+    calibrate_backbone(slim, 0.6, folder, num_batches=2, batch_size=2,
+                       size=32)
+    x = torch.randn(2, 3, 32, 32)
+    with torch.no_grad(), using_width(slim.eval(), 0.6):
+        torch.testing.assert_close(static.eval()(x)[-1], slim(x)[-1])

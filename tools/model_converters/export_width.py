@@ -97,7 +97,15 @@ def main():
     save_exported(exported, args.out, args.force)
     meta = exported['meta']
     print(f'Wrote width {width} to {args.out}.')
-    print(f'  stock config:  {meta["plain_config"]}')
+    if meta['plain_config'] is None:
+        print(f'  stock config:  none: no stock mmpretrain / mmdet network '
+              f'has the channels of width {width} '
+              f'({backbone.feature_channels(width)} at the outputs; '
+              "per-layer rounding or stage depths of no stock depth), so "
+              "the file holds slimmm's static network: build it from the "
+              'slimmm config below (slimmm imported).')
+    else:
+        print(f'  stock config:  {meta["plain_config"]}')
     print(f'  slimmm config: {meta["static_config"]}')
 
 
@@ -126,7 +134,13 @@ def export_joint_detector(args, cfg, ckpt) -> None:
                                calibrated=universal)
     save_exported(exported, args.out, args.force)
     print(f'Wrote the {cfg.model.type} at width {width} to {args.out}.')
-    print(f'  stock model type: {exported["meta"]["plain_config"]["type"]}')
+    plain = exported['meta']['plain_config']
+    print(f'  stock model type: {plain["type"]}')
+    if plain['backbone']['type'].startswith('slimmm.'):
+        print(f'  backbone: no stock mmdet backbone has the channels of width '
+              f'{width} (per-layer rounding); it is slimmm\'s static '
+              f'network ({plain["backbone"]["type"]}, width={width}), built '
+              'with slimmm imported.')
 
 
 if __name__ == '__main__':

@@ -10,8 +10,11 @@ model = dict(
     momentum=0.01,  # 1 - m, m = 0.99
     sampler=dict(schedule='dynamic_sampling',
                  min_widths=(0.75, 0.5, 0.25), max_only=0.25),
+    # channel_rule='layer': every layer rounds its own channels, as US3L's
+    # us_resnet does, so a width such as 0.6 is US3L's network.
     backbone=dict(type='slimmm.SlimmableResNet', depth=50,
-                  width_range=width_range, norm_cfg=dict(type='BN')),
+                  width_range=width_range, channel_rule='layer',
+                  norm_cfg=dict(type='BN')),
     # in_channels=None: follows the backbone output at the current width.
     neck=dict(type='slimmm.SlimmableMLPNeck', in_channels=None,
               hid_channels=2048, out_channels=feat_dim, with_bn=True),

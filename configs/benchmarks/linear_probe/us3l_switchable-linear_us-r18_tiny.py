@@ -3,7 +3,8 @@
 _base_ = '../../_base_/linear-probe_tiny.py'
 num_eval_widths = 4
 model = dict(
-    backbone=dict(widths=None, width_range=(0.25, 1.0)),
+    backbone=dict(widths=None, width_range=(0.25, 1.0),
+                  channel_rule='layer'),
     widths=[1.0 - i / num_eval_widths for i in range(num_eval_widths)])
 optim_wrapper = dict(
     optimizer=dict(type='LARS', lr=0.1, momentum=0.9, weight_decay=0.0))

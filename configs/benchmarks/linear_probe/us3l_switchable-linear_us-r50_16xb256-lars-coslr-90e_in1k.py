@@ -10,7 +10,8 @@ _base_ = [
 ]
 num_eval_widths = 4
 model = dict(
-    backbone=dict(widths=None, width_range=(0.25, 1.0)),
+    backbone=dict(widths=None, width_range=(0.25, 1.0),
+                  channel_rule='layer'),
     widths=[1.0 - i / num_eval_widths for i in range(num_eval_widths)])
 batch_size = 256  # x 16 GPUs = 4096
 train_dataloader = dict(batch_size=batch_size)

@@ -10,4 +10,5 @@ model = dict(
     backbone=dict(
         widths=None,
         width_range=(0.25, 1.0),
+        channel_rule='layer',  # US3L's per-layer rounding
         init_cfg=dict(checkpoint=checkpoint)))

@@ -148,12 +148,28 @@ class BaseSlimmableBackbone(BaseModule):
         static = convert_to_static(twin, self.fixed_width)
         load_state_dict_strict(self, static.state_dict(), source)
 
+    def check_channel_rule(self, checkpoint: Dict, source: str) -> None:
+        """Refuse a checkpoint whose ``meta['channel_rule']`` (written by the
+        US3L converter) differs from this backbone's: the weights would
+        load, but every width between the quarter widths would be another
+        network than the one trained."""
+        meta = checkpoint.get('meta') if isinstance(checkpoint, dict) else None
+        rule = (meta or {}).get('channel_rule')
+        own = getattr(self, 'channel_rule', None)
+        if rule is not None and own is not None and rule != own:
+            raise ValueError(
+                f'{source} was trained with channel_rule={rule!r} but this '
+                f'{type(self).__name__} uses {own!r}: add '
+                f'channel_rule={rule!r} to the backbone of your config.')
+
     def init_weights(self) -> None:
         cfg = self.init_cfg
         if isinstance(cfg, dict) and cfg.get('type') == 'Pretrained':
             path = cfg['checkpoint']
+            checkpoint = read_checkpoint(path)
+            self.check_channel_rule(checkpoint, path)
             state = strip_prefix(
-                state_dict_of(read_checkpoint(path)), cfg.get('prefix', ''),
+                state_dict_of(checkpoint), cfg.get('prefix', ''),
                 source=path)
             self.load_slimmable_state_dict(state, source=path)
             kind = (f'width {self.fixed_width}' if self.is_static

@@ -29,14 +29,22 @@ class WidthDependentResidual(SlimmableMixin, nn.Module):
     width; a static block keeps the answer of its width.
     """
 
+    residual_rules = ('per-width', 'full-width')
+
     def _setup_residual(self, in_spec: ChannelSpec, out_spec: ChannelSpec,
-                        stride: int) -> None:
+                        stride: int, rule: str = 'per-width') -> None:
+        if rule not in self.residual_rules:
+            raise ValueError(f'residual_rule must be one of '
+                             f'{self.residual_rules}, got {rule!r}.')
         self.in_spec, self.out_spec, self.stride = in_spec, out_spec, stride
+        self.residual_rule = rule
         self.static_residual: Optional[bool] = None
 
     def residual_at(self, width: float) -> bool:
         if self.static_residual is not None:
             return self.static_residual
+        if self.residual_rule == 'full-width':
+            width = 1.0
         return (self.stride == 1
                 and self.in_spec.at(width) == self.out_spec.at(width))
 
@@ -65,14 +73,16 @@ class SlimmableInvertedResidualV2(WidthDependentResidual):
         expand_ratio (int): Hidden channels = ``round(in(w) * ratio)``.
         norm (Callable): The backbone's norm builder.
         act_cfg (dict): Activation config.
+        residual_rule (str): See :class:`SlimmableMobileNetV2`.
     """
 
     def __init__(self, in_spec: ChannelSpec, out_spec: ChannelSpec,
-                 stride: int, expand_ratio: int, norm, act_cfg: Dict):
+                 stride: int, expand_ratio: int, norm, act_cfg: Dict,
+                 residual_rule: str = 'per-width'):
         super().__init__()
         if stride not in (1, 2):
             raise ValueError(f'stride must be 1 or 2, got {stride}.')
-        self._setup_residual(in_spec, out_spec, stride)
+        self._setup_residual(in_spec, out_spec, stride, residual_rule)
         hidden = in_spec.times(expand_ratio)
         layers = []
         if expand_ratio != 1:
@@ -99,6 +109,14 @@ class SlimmableMobileNetV2(BaseSlimmableBackbone):
         frozen_stages (int): Freeze the stem and ``layer1..frozen_stages``;
             -1 for none.
         act_cfg (dict): Activation config.
+        residual_rule (str): When a block adds its shortcut. ``'per-width'``
+            (default): where input and output channels are equal at the
+            running width, as mmpretrain's ``MobileNetV2(widen_factor=w)``,
+            so every width exports to the stock network. ``'full-width'``:
+            where they are equal at full width, as US3L's
+            ``us_mobilenet_v2`` (its blocks fix the shortcut when built);
+            the two differ only in ``layer1`` at widths up to 0.277, where
+            32 and 16 channels both round to 8.
         **kwargs: ``widths`` / ``width_range`` / ``width`` / ``norm_cfg`` /
             ``norm_eval`` / ``init_cfg`` of :class:`BaseSlimmableBackbone`.
 
@@ -123,8 +141,10 @@ class SlimmableMobileNetV2(BaseSlimmableBackbone):
                  out_indices: Sequence[int] = (7, ),
                  frozen_stages: int = -1,
                  act_cfg: Dict = dict(type='ReLU6'),
+                 residual_rule: str = 'per-width',
                  **kwargs):
         super().__init__(**kwargs)
+        self.residual_rule = residual_rule
         num_outputs = len(self.arch_settings) + 1
         self.check_stage_indices(out_indices, frozen_stages, num_outputs)
         self.out_indices = tuple(out_indices)
@@ -144,7 +164,8 @@ class SlimmableMobileNetV2(BaseSlimmableBackbone):
                 blocks.append(
                     SlimmableInvertedResidualV2(in_spec, out_spec,
                                                 stride if j == 0 else 1,
-                                                ratio, self.norm, act_cfg))
+                                                ratio, self.norm, act_cfg,
+                                                residual_rule))
                 in_spec = out_spec
             self.add_module(f'layer{i + 1}', nn.Sequential(*blocks))
             self.layers.append(f'layer{i + 1}')
@@ -162,9 +183,18 @@ class SlimmableMobileNetV2(BaseSlimmableBackbone):
             width if width is not None else (self.fixed_width or 1.0))
         return [self.output_specs[i].at(width) for i in self.out_indices]
 
-    def plain_config(self, width: float) -> Dict:
+    def plain_config(self, width: float) -> Optional[Dict]:
         """The stock mmpretrain config whose network equals this one at
-        ``width`` (keys and function)."""
+        ``width`` (keys and function); None where a shortcut differs from
+        the stock network's (``residual_rule='full-width'``)."""
+        width = self.width_space.check(width)
+        blocks = [block for name in self.layers[:-1]
+                  for block in getattr(self, name)]
+        if any(block.residual_at(width) != (
+                block.stride == 1
+                and block.in_spec.at(width) == block.out_spec.at(width))
+               for block in blocks):
+            return None
         return dict(type='MobileNetV2', widen_factor=float(width),
                     out_indices=self.out_indices, act_cfg=self.act_cfg)
 

@@ -95,7 +95,11 @@ class SlimmableResNet(BaseSlimmableBackbone):
     ``i`` has ``c(base_channels * w) * 2**i * expansion`` outputs, as a
     stock ResNet with ``stem_channels = base_channels = c(64 * w)``, where
     ``c`` is ``int`` for a width list and rounds to a multiple of 8 for a
-    universally slimmable network (``channel_divisor``).
+    universally slimmable network (``channel_divisor``). With
+    ``channel_rule='layer'`` every layer rounds its own channels instead,
+    ``c(C * w)`` for a layer of ``C`` channels at full width, as US-Nets
+    and US3L do (the two rules agree where ``base_channels * w`` is a
+    multiple of the divisor).
 
     Args:
         depth (int): 18, 34, 50 or 101.
@@ -117,6 +121,14 @@ class SlimmableResNet(BaseSlimmableBackbone):
             run about 15 % slower per FLOP than 56 on CPU and miss the
             tensor-core shapes on GPU; 1 (``int(c * w)``, the stock
             ResNet rule at the listed widths) for ``widths``.
+        channel_rule (str): ``'stage'`` (default): channels derive from the
+            rounded stem and base width, so every width is a stock ResNet
+            with ``base_channels = c(64 * w)``. ``'layer'``: each
+            convolution rounds its own full-width channels with the
+            divisor, US-Nets' and US3L's rule (``make_divisible(C * w, 8)``
+            per layer); at widths where that breaks the stock ratios (the
+            x4 of a bottleneck) no stock ResNet has the channels and
+            :meth:`plain_config` returns None.
         **kwargs: ``widths`` / ``width_range`` / ``width`` / ``norm_cfg`` /
             ``norm_eval`` / ``init_cfg`` of :class:`BaseSlimmableBackbone`.
 
@@ -135,6 +147,7 @@ class SlimmableResNet(BaseSlimmableBackbone):
         50: (SlimmableBottleneck, (3, 4, 6, 3)),
         101: (SlimmableBottleneck, (3, 4, 23, 3)),
     }
+    channel_rules = ('stage', 'layer')
 
     def __init__(self,
                  depth: int,
@@ -147,8 +160,14 @@ class SlimmableResNet(BaseSlimmableBackbone):
                  frozen_stages: int = -1,
                  zero_init_residual: bool = False,
                  channel_divisor: Optional[int] = None,
+                 channel_rule: str = 'stage',
                  **kwargs):
         super().__init__(**kwargs)
+        if channel_rule not in self.channel_rules:
+            raise ValueError(
+                f'channel_rule must be one of {self.channel_rules}, got '
+                f'{channel_rule!r}: \'stage\' scales the rounded base width, '
+                "'layer' rounds each layer's channels (US-Nets / US3L).")
         if channel_divisor is None:
             channel_divisor = 8 if self.width_space.universal else 1
         if channel_divisor < 1:
@@ -177,11 +196,16 @@ class SlimmableResNet(BaseSlimmableBackbone):
         self.strides = tuple(strides)
         self.frozen_stages = frozen_stages
         self.zero_init_residual = zero_init_residual
+        self.channel_rule = channel_rule
 
         # The channels at every width derive from these two specs; stage i
-        # has base * expansion * 2**i of them.
-        self.stem_spec = stem = ChannelSpec(stem_channels, channel_divisor)
-        self.base_spec = ChannelSpec(base_channels, channel_divisor)
+        # has base * expansion * 2**i of them (rounded once per layer with
+        # the 'layer' rule).
+        per_layer = channel_rule == 'layer'
+        self.stem_spec = stem = ChannelSpec(stem_channels, channel_divisor,
+                                            per_layer=per_layer)
+        self.base_spec = ChannelSpec(base_channels, channel_divisor,
+                                     per_layer=per_layer)
         self.conv1 = SlimmableConv2d(fixed_channels(3), stem, 7, stride=2,
                                      padding=3, bias=False)
         self.bn1 = self.norm(stem)
@@ -269,16 +293,24 @@ class SlimmableResNet(BaseSlimmableBackbone):
         """Stock ``ResNet`` config (mmpretrain / mmdet) equal to this network
         at ``width``: ``stem_channels`` and ``base_channels`` scaled by the
         :class:`ChannelSpec` rule of this network, or None when the
-        stage depths are not those of a stock ``depth``."""
+        stage depths are not those of a stock ``depth`` or, with the
+        'layer' rule, a layer's channels are not the stock multiple of the
+        base width."""
         width = self.width_space.check(width)
         blocks = tuple(len(stage) for stage in self.stages)
         if blocks != self.arch_settings[self.depth][1]:
+            return None
+        base = self.base_spec.at(width)
+        expansion = self.block.expansion
+        if any(spec.at(width) != base * expansion * 2**i
+               or spec.times(1 / expansion).at(width) != base * 2**i
+               for i, spec in enumerate(self.stage_specs)):
             return None
         cfg = dict(
             type='ResNet',
             depth=self.depth,
             stem_channels=self.stem_spec.at(width),
-            base_channels=self.base_spec.at(width),
+            base_channels=base,
             out_indices=self.out_indices)
         if self.strides != (1, 2, 2, 2):
             cfg['strides'] = self.strides

@@ -17,11 +17,14 @@ False``; every slimmm tool recalibrates a universally slimmable width
 before evaluating or exporting it (probes and kNN on training batches,
 ``export_width.py --calib-data``).
 
-Channel rule: US3L rounds each layer's own channels (``make_divisible(256 *
-w, 8)``); slimmm derives a stage's channels from the base width
-(``make_divisible(64 * w, 8) * 4``). Both agree wherever ``64 * w`` is a
-multiple of 8 (w = 0.25, 0.375, 0.5, ..., 1.0); in between the
-sub-networks differ slightly (w = 0.3: 80 vs 96 stage-1 outputs).
+Channel rule: US3L rounds each layer's own channels (``make_divisible(C *
+w, 8)`` for every conv and BN), slimmm's ``channel_rule='layer'``; the
+target config must use it (slimmm's default 'stage' rule derives a stage's
+channels from the rounded base width and agrees only where ``64 * w`` is a
+multiple of 8: at w = 0.6 ResNet-50's last stage would have 1280 channels
+instead of US3L's 1232). The converted checkpoint records the rule in
+``meta['channel_rule']``; a slimmable backbone with the other rule refuses
+to load it.
 """
 import os.path as osp
 import re
@@ -131,6 +134,13 @@ def convert_us3l(src: str, config: Optional[str] = None
             f' {backbone.widths}); US3L shares one BN over all widths: '
             'pass a universally slimmable config (width_range), e.g. '
             f'{US3L_CONFIG}.')
+    if getattr(backbone, 'channel_rule', None) != 'layer':
+        raise ConversionError(
+            f'{config_path!r} builds a backbone with channel_rule='
+            f'{getattr(backbone, "channel_rule", None)!r}; US3L rounds every '
+            "layer's channels: add channel_rule='layer' to its backbone "
+            f'(as {US3L_CONFIG} does), or the non-quarter widths would not '
+            "be US3L's network.")
     blocks = nested_stage_blocks(
         [k[len(prefix):] for k in source if k.startswith(prefix)])
     check_stage_blocks(blocks, backbone.stage_blocks, config_path)
@@ -148,6 +158,7 @@ def convert_us3l(src: str, config: Optional[str] = None
         bn_running_stats=has_stats,
         bn_recalibration_required=True,
         epoch=raw.get('epoch'),
-        note='channel counts equal US3L\'s where 64 * w is a multiple of '
-        '8; BN statistics must be recalibrated at each width')
+        channel_rule='layer',
+        note='US3L\'s per-layer channel rule; BN statistics must be '
+        'recalibrated at each width')
     return conversion, meta

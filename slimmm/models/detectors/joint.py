@@ -342,18 +342,22 @@ class JointSlimmableTwoStageDetector(TwoStageDetector):
     # ---- export ---------------------------------------------------------
     def plain_config(self, width: float) -> Dict:
         """The stock mmdet model config equal to this detector at
-        ``width`` (a dict ``mmdet.registry.MODELS.build`` accepts)."""
+        ``width`` (a dict ``mmdet.registry.MODELS.build`` accepts). Where
+        no stock backbone has the width's channels (per-layer rounding),
+        the backbone is slimmm's static network of that width
+        (``width=w``; slimmm imported) and the rest stays stock."""
         width = self.check_width(width)
+        source = self._stock_cfg['backbone']
         backbone = self.backbone.plain_config(width)
         if backbone is None:
-            raise ValueError(
-                f'No stock backbone has the channels of '
-                f'{type(self.backbone).__name__} at width {width}.')
-        source = self._stock_cfg['backbone']
-        for key in ('frozen_stages', 'norm_cfg', 'norm_eval'):
-            if key in source:
-                backbone[key] = copy.deepcopy(source[key])
-        backbone.update(style='pytorch', init_cfg=None)
+            backbone = dict(copy.deepcopy(source), width=width, init_cfg=None)
+            if '.' not in backbone['type']:  # built by mmdet's registry
+                backbone['type'] = 'slimmm.' + backbone['type']
+        else:
+            for key in ('frozen_stages', 'norm_cfg', 'norm_eval'):
+                if key in source:
+                    backbone[key] = copy.deepcopy(source[key])
+            backbone.update(style='pytorch', init_cfg=None)
         cfg = copy.deepcopy(self._stock_cfg)
         cfg.update(type=self.stock_type, backbone=backbone)
         cfg['neck']['in_channels'] = self.backbone.feature_channels(width)

@@ -35,8 +35,8 @@ class SqueezeChannelSpec(ChannelSpec):
     @classmethod
     def of(cls, spec: ChannelSpec, ratio: int = 4,
            divisor: int = 8) -> 'SqueezeChannelSpec':
-        return cls(spec.base, spec.divisor, spec.factor, spec.fixed, ratio,
-                   divisor)
+        return cls(spec.base, spec.divisor, spec.factor, spec.fixed,
+                   spec.per_layer, ratio=ratio, squeeze_divisor=divisor)
 
     def at(self, width: float) -> int:
         # The rounding of the excited tensor happens first, as in a plain

@@ -6,10 +6,12 @@ import os.path as osp
 
 import pytest
 import torch
+import torch.nn as nn
 from mmengine.config import Config
 from mmpretrain.models import MobileNetV2
 from mmpretrain.registry import MODELS
 
+from slimmm.models import SlimmableMobileNetV2
 from slimmm.models.ops import (SlicedBatchNorm2d, SlimmableConv2d,
                                SwitchableBatchNorm2d, calibrate_bn,
                                convert_to_static, make_divisible, using_width,
@@ -193,3 +195,55 @@ def test_config_builds_dspnet_widths():
     net = MODELS.build(cfg.model.backbone)
     assert net.widths == DSPNET_WIDTHS
     assert net.feature_channels(0.5) == [1280]
+
+
+def _us3l_mobilenet_v2_layers(width):
+    """US3L's us_mobilenet_v2 rules, written out: every sliced layer keeps
+    ``make_divisible(C * w / r, 8) * r`` channels (``r`` its expand ratio
+    for the hidden layers, 1 elsewhere; divisor 8, minimum 1, never 10 %
+    below), the last 1x1 keeps 1280, and a block has a shortcut when its
+    stride is 1 and its full-width input and output channels are equal.
+    Returns the output channels of every convolution in order and the
+    shortcut of every block."""
+    def rounded(channels, ratio=1):
+        value = channels * width / ratio
+        out = max(1, int(value + 4) // 8 * 8)
+        return (out + 8 if out < 0.9 * value else out) * ratio
+
+    convs, shortcuts = [rounded(32)], []
+    inp = 32
+    for t, c, n, s in SlimmableMobileNetV2.arch_settings:
+        for i in range(n):
+            if t != 1:
+                convs.append(rounded(inp * t, t))
+            convs += [rounded(inp * t, t), rounded(c)]
+            shortcuts.append((s if i == 0 else 1) == 1 and inp == c)
+            inp = c
+    return convs + [1280], shortcuts
+
+
+def test_universal_mode_has_us3ls_channels_and_shortcuts():
+    """With residual_rule='full-width' every width of [0.25, 1] has the
+    layers of US3L's us_mobilenet_v2; the default rule differs from it only
+    in layer1's shortcut at widths up to 0.277 (kept for stock export)."""
+    us3l = SlimmableMobileNetV2(width_range=(0.25, 1.0),
+                                residual_rule='full-width').eval()
+    default = SlimmableMobileNetV2(width_range=(0.25, 1.0)).eval()
+    convs = [m for m in us3l.modules() if isinstance(m, nn.Conv2d)]
+    blocks = [b for name in us3l.layers[:-1] for b in getattr(us3l, name)]
+    x = torch.randn(1, 3, 32, 32)
+    for width in [0.25 + 0.025 * i for i in range(31)]:
+        seen = []
+        hooks = [c.register_forward_hook(
+            lambda m, i, o: seen.append(o.shape[1])) for c in convs]
+        us3l.set_width(width)
+        with torch.no_grad():
+            us3l(x)
+        for h in hooks:
+            h.remove()
+        expected_convs, expected_shortcuts = _us3l_mobilenet_v2_layers(width)
+        assert seen == expected_convs, width
+        assert [b.residual_at(width) for b in blocks] == expected_shortcuts
+        differs = default.layer1[0].residual_at(width) != \
+            expected_shortcuts[0]
+        assert differs == (width <= 0.277), width
