@@ -143,6 +143,17 @@ def readme_layout(tmp_path_factory, tiny_imagenet, small_coco, small_voc,
     torch.save({'state_dict': {f'backbone.{k}': v for k, v in
                                universal.state_dict().items()}},
                str(pretrain / 'us-r18.pth'))
+    # The tiny CIFAR probe reads the tiny CIFAR pretraining's last
+    # checkpoint from that config's default work_dir.
+    from slimmm.models import SlimmableResNetCIFAR
+    cifar = SlimmableResNetCIFAR(18, stem_channels=16, base_channels=16,
+                                 width_range=(0.25, 1.0), channel_rule='layer')
+    cifar.init_weights()
+    cifar_dir = root / 'work_dirs' / 'us3l_us-r18-cifar_1xb32-tiny_cifar100'
+    cifar_dir.mkdir(parents=True)
+    torch.save({'state_dict': {f'backbone.{k}': v for k, v in
+                               cifar.state_dict().items()}},
+               str(cifar_dir / 'epoch_8.pth'))
     return root
 
 

@@ -2,13 +2,16 @@ from .checks import DataInputError
 from .label_subset import (LabelSubsetDataset, select_label_subset,
                            write_label_subset)
 from .samplers import ReproducibleSampler
-from .synthetic import make_tiny_coco, make_tiny_imagenet, make_tiny_voc
-from .tiny import TinyCocoDataset, TinyImageNetDataset, TinyVOCDataset
+from .synthetic import (make_tiny_cifar, make_tiny_coco, make_tiny_imagenet,
+                        make_tiny_voc)
+from .tiny import (TinyCIFAR10, TinyCIFAR100, TinyCocoDataset,
+                   TinyImageNetDataset, TinyVOCDataset)
 from .transforms import ColorJitter
 
 __all__ = [
     'LabelSubsetDataset', 'select_label_subset', 'write_label_subset',
-    'make_tiny_imagenet', 'make_tiny_coco', 'make_tiny_voc', 'ColorJitter',
+    'make_tiny_imagenet', 'make_tiny_cifar', 'make_tiny_coco', 'make_tiny_voc',
+    'ColorJitter',
     'DataInputError', 'ReproducibleSampler', 'TinyImageNetDataset',
-    'TinyVOCDataset', 'TinyCocoDataset'
+    'TinyVOCDataset', 'TinyCocoDataset', 'TinyCIFAR10', 'TinyCIFAR100'
 ]

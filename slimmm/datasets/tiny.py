@@ -1,11 +1,11 @@
 """Datasets of the tiny configs that generate their data on first use.
 
-Each is the stock dataset class (mmpretrain ``CustomDataset``, mmdet
-``VOCDataset`` / ``CocoDataset``) whose construction first calls the
-generator of :mod:`slimmm.datasets.synthetic` for its root. The generator is
-idempotent and deterministic: it writes the data when the folder is absent
-(seconds), checks it when present, and refuses a folder made with other
-settings. So ``tools/train.py configs/<algo>/*tiny*.py`` (slimmm's or the
+Each is the stock dataset class (mmpretrain ``CustomDataset`` /
+``CIFAR10`` / ``CIFAR100``, mmdet ``VOCDataset`` / ``CocoDataset``) whose
+construction first calls the generator of :mod:`slimmm.datasets.synthetic`
+for its root. The generator is idempotent and deterministic: it writes the
+data when the folder is absent (seconds), checks it when present, and
+refuses a folder made with other settings. So ``tools/train.py configs/<algo>/*tiny*.py`` (slimmm's or the
 stock mmpretrain / mmdet one) works on a fresh clone.
 """
 import os
@@ -15,11 +15,12 @@ from typing import Callable, Dict, Optional
 from mmdet.datasets import CocoDataset, VOCDataset
 from mmengine.dist import barrier, get_rank
 from mmengine.logging import print_log
-from mmpretrain.datasets import CustomDataset
+from mmpretrain.datasets import CIFAR10, CIFAR100, CustomDataset
 
 from ..registry import DATASETS
 from .checks import DataInputError
-from .synthetic import make_tiny_coco, make_tiny_imagenet, make_tiny_voc
+from .synthetic import (make_tiny_cifar, make_tiny_coco, make_tiny_imagenet,
+                        make_tiny_voc)
 
 
 def make_on_first_use(generate: Callable[..., Dict], root: str,
@@ -100,3 +101,47 @@ def generate_for(dataset_cfg: Dict) -> bool:
     make_on_first_use(generate, out(dataset_cfg.get('data_root') or ''),
                       dataset_cfg.get('generator_args'))
     return True
+
+
+def _without_checksums(files):
+    return [[name, None] for name, _ in files]
+
+
+class _GeneratedCIFAR:
+    """Generate the tiny files of ``variant`` on first use; the stock class
+    then reads them (checksums of the real files not asked for, nothing
+    downloaded)."""
+    variant = ''
+
+    def __init__(self, data_root: str = '',
+                 generator_args: Optional[Dict] = None, **kwargs) -> None:
+        make_on_first_use(make_tiny_cifar, data_root,
+                          dict(generator_args or {}, variant=self.variant))
+        kwargs.setdefault('download', False)
+        super().__init__(data_root=data_root, **kwargs)
+
+
+@DATASETS.register_module()
+class TinyCIFAR100(_GeneratedCIFAR, CIFAR100):
+    """mmpretrain's ``CIFAR100`` on the tiny CIFAR-100 files
+    (:func:`~slimmm.datasets.make_tiny_cifar`), generated on first use.
+
+    Args:
+        data_root (str): The folder holding ``cifar-100-python/``.
+        generator_args (dict, optional): Settings of the generator.
+        **kwargs: ``CIFAR100`` arguments (``split``, ``pipeline``, ...).
+    """
+    variant = 'cifar100'
+    train_list = _without_checksums(CIFAR100.train_list)
+    test_list = _without_checksums(CIFAR100.test_list)
+    meta = dict(CIFAR100.meta, md5=None)
+
+
+@DATASETS.register_module()
+class TinyCIFAR10(_GeneratedCIFAR, CIFAR10):
+    """mmpretrain's ``CIFAR10`` on the tiny CIFAR-10 files, generated on
+    first use (see :class:`TinyCIFAR100`)."""
+    variant = 'cifar10'
+    train_list = _without_checksums(CIFAR10.train_list)
+    test_list = _without_checksums(CIFAR10.test_list)
+    meta = dict(CIFAR10.meta, md5=None)

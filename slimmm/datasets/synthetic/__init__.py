@@ -1,5 +1,8 @@
+from .cifar import make_tiny_cifar
 from .coco import make_tiny_coco
 from .imagenet import make_tiny_imagenet
 from .voc import make_tiny_voc
 
-__all__ = ['make_tiny_imagenet', 'make_tiny_coco', 'make_tiny_voc']
+__all__ = [
+    'make_tiny_imagenet', 'make_tiny_cifar', 'make_tiny_coco', 'make_tiny_voc'
+]

@@ -142,3 +142,19 @@ def stripe_pattern(image: Image.Image, polygon, theta: float, period: float,
     dark = np.array([int(c * 0.3) for c in color], dtype=np.uint8)
     pixels[(np.asarray(mask) > 0) & stripes] = dark
     image.paste(Image.fromarray(pixels, 'RGB'))
+
+
+def outline_image(rng: np.random.Generator, shape: str,
+                  size: int) -> Image.Image:
+    """One image of a classification class: ``shape`` (its outline is the
+    class) with random size, position, slight rotation and contrasting
+    colour, striped half of the time, on a noisy background."""
+    image = noisy_background(rng, size)
+    r = rng.uniform(0.3, 0.45) * size
+    cx, cy = rng.uniform(r, size - r, size=2)
+    color = contrasting_color(rng, image, cx, cy)
+    polygon = draw_shape(image, shape, cx, cy, r, color, rng,
+                         angle=rng.uniform(-0.3, 0.3))
+    if rng.random() < 0.5:
+        nuisance_texture(image, polygon, color, rng)
+    return image

@@ -15,8 +15,7 @@ from typing import Dict
 
 import numpy as np
 
-from .drawing import (OUTLINE_SHAPES, contrasting_color, draw_shape,
-                      noisy_background, nuisance_texture)
+from .drawing import OUTLINE_SHAPES, outline_image
 
 # Raised whenever the drawing changes, so that a folder made by an older
 # version is not silently reused with numbers measured on the new one.
@@ -59,15 +58,8 @@ def make_tiny_imagenet(root: str, num_classes: int = 10,
             for label, name in enumerate(classes):
                 os.makedirs(osp.join(root, split, name), exist_ok=True)
                 for index in range(per_class):
-                    image = noisy_background(rng, image_size)
-                    r = rng.uniform(0.3, 0.45) * image_size
-                    cx, cy = rng.uniform(r, image_size - r, size=2)
-                    color = contrasting_color(rng, image, cx, cy)
-                    polygon = draw_shape(image, OUTLINE_SHAPES[label], cx,
-                                         cy, r, color, rng,
-                                         angle=rng.uniform(-0.3, 0.3))
-                    if rng.random() < 0.5:
-                        nuisance_texture(image, polygon, color, rng)
+                    image = outline_image(rng, OUTLINE_SHAPES[label],
+                                          image_size)
                     relative = f'{name}/{split}_{index:05d}.JPEG'
                     image.save(osp.join(root, split, relative), quality=95)
                     lines.append(f'{relative} {label}')

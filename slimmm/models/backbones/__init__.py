@@ -1,9 +1,13 @@
 from .base import BaseSlimmableBackbone
-from .resnet import SlimmableResNet
+from .resnet import SlimmableResNet, SlimmableResNetCIFAR
 
-__all__ = ['BaseSlimmableBackbone', 'SlimmableResNet']
+__all__ = ['BaseSlimmableBackbone', 'SlimmableResNet', 'SlimmableResNetCIFAR']
 from .mobilenet_v2 import SlimmableMobileNetV2  # noqa: E402
+from .mobilenet_v2 import SlimmableMobileNetV2CIFAR
 from .mobilenet_v3 import SlimmableMobileNetV3  # noqa: E402
 from .vit import SlimmableViT  # noqa: E402
 
-__all__ += ['SlimmableMobileNetV2', 'SlimmableMobileNetV3', 'SlimmableViT']
+__all__ += [
+    'SlimmableMobileNetV2', 'SlimmableMobileNetV2CIFAR',
+    'SlimmableMobileNetV3', 'SlimmableViT'
+]

@@ -134,6 +134,7 @@ class SlimmableMobileNetV2(BaseSlimmableBackbone):
                      [6, 64, 4, 2], [6, 96, 3, 1], [6, 160, 3, 2],
                      [6, 320, 1, 1]]
     stem_channels = 32
+    stem_stride = 2
     last_channels = 1280
     divisor = 8
 
@@ -153,7 +154,8 @@ class SlimmableMobileNetV2(BaseSlimmableBackbone):
 
         in_spec = ChannelSpec(self.stem_channels, self.divisor)
         self.conv1 = SlimmableConvModule(
-            fixed_channels(3), in_spec, 3, self.norm, act_cfg, stride=2)
+            fixed_channels(3), in_spec, 3, self.norm, act_cfg,
+            stride=self.stem_stride)
         self.layers: List[str] = []
         self.output_specs: List[ChannelSpec] = []
         for i, (ratio, channels, num_blocks, stride) in enumerate(
@@ -188,6 +190,9 @@ class SlimmableMobileNetV2(BaseSlimmableBackbone):
         ``width`` (keys and function); None where a shortcut differs from
         the stock network's (``residual_rule='full-width'``)."""
         width = self.width_space.check(width)
+        if type(self).arch_settings is not SlimmableMobileNetV2.arch_settings \
+                or self.stem_stride != SlimmableMobileNetV2.stem_stride:
+            return None  # mmpretrain's MobileNetV2 has ImageNet strides only
         blocks = [block for name in self.layers[:-1]
                   for block in getattr(self, name)]
         if any(block.residual_at(width) != (
@@ -212,3 +217,15 @@ class SlimmableMobileNetV2(BaseSlimmableBackbone):
             if i in self.out_indices:
                 outs.append(x)
         return tuple(outs)
+
+
+@MODELS.register_module()
+class SlimmableMobileNetV2CIFAR(SlimmableMobileNetV2):
+    """:class:`SlimmableMobileNetV2` for 32 px inputs as US3L's CIFAR
+    MobileNetV2: stride 1 in the stem and in ``layer2`` (the output is 4 x 4
+    instead of 1 x 1). mmpretrain has no such network: a width exports as
+    slimmm's static network (``plain_config`` is None)."""
+    arch_settings = [[1, 16, 1, 1], [6, 24, 2, 1], [6, 32, 3, 2],
+                     [6, 64, 4, 2], [6, 96, 3, 1], [6, 160, 3, 2],
+                     [6, 320, 1, 1]]
+    stem_stride = 1

@@ -148,6 +148,11 @@ class SlimmableResNet(BaseSlimmableBackbone):
         101: (SlimmableBottleneck, (3, 4, 23, 3)),
     }
     channel_rules = ('stage', 'layer')
+    #: the stem of mmpretrain's / mmdet's ``ResNet``: 7x7 stride-2 conv and
+    #: a stride-2 max-pool (:class:`SlimmableResNetCIFAR` overrides them)
+    stem_conv = dict(kernel_size=7, stride=2, padding=3)
+    stem_pool = True
+    plain_type = 'ResNet'
 
     def __init__(self,
                  depth: int,
@@ -206,11 +211,12 @@ class SlimmableResNet(BaseSlimmableBackbone):
                                             per_layer=per_layer)
         self.base_spec = ChannelSpec(base_channels, channel_divisor,
                                      per_layer=per_layer)
-        self.conv1 = SlimmableConv2d(fixed_channels(3), stem, 7, stride=2,
-                                     padding=3, bias=False)
+        self.conv1 = SlimmableConv2d(fixed_channels(3), stem,
+                                     bias=False, **self.stem_conv)
         self.bn1 = self.norm(stem)
         self.relu = nn.ReLU(inplace=True)
-        self.maxpool = nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
+        self.maxpool = (nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
+                        if self.stem_pool else nn.Identity())
 
         self.stage_specs: List[ChannelSpec] = []
         in_spec = stem
@@ -307,7 +313,7 @@ class SlimmableResNet(BaseSlimmableBackbone):
                for i, spec in enumerate(self.stage_specs)):
             return None
         cfg = dict(
-            type='ResNet',
+            type=self.plain_type,
             depth=self.depth,
             stem_channels=self.stem_spec.at(width),
             base_channels=base,
@@ -341,3 +347,22 @@ class SlimmableResNet(BaseSlimmableBackbone):
             if i in self.out_indices:
                 outs.append(x)
         return tuple(outs)
+
+
+@MODELS.register_module()
+class SlimmableResNetCIFAR(SlimmableResNet):
+    """:class:`SlimmableResNet` with the CIFAR stem of mmpretrain's
+    ``ResNet_CIFAR`` (3x3 stride-1 conv, no max-pool), for 32 px inputs as
+    US3L's CIFAR experiments use it; a width exports to ``ResNet_CIFAR``.
+
+    Example:
+        >>> import torch
+        >>> from slimmm.models import SlimmableResNetCIFAR
+        >>> net = SlimmableResNetCIFAR(18, width_range=(0.25, 1.0))
+        >>> net.set_width(0.6)
+        >>> tuple(net(torch.rand(1, 3, 32, 32))[-1].shape)
+        (1, 320, 4, 4)
+    """
+    stem_conv = dict(kernel_size=3, stride=1, padding=1)
+    stem_pool = False
+    plain_type = 'ResNet_CIFAR'

@@ -248,3 +248,38 @@ def test_custom_imports_in_a_fresh_process(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().splitlines()[-1] == \
         'SlimmableResNet [32, 64, 128, 256]'
+
+
+@pytest.mark.parametrize('depth', [18, 50])
+def test_cifar_form_equals_mmpretrains_resnet_cifar_per_width(depth):
+    """The CIFAR stem (3x3 stride-1 conv, no max-pool): every width cut out
+    loads strictly into mmpretrain's ResNet_CIFAR and computes the same."""
+    from mmpretrain.models import ResNet_CIFAR
+
+    from slimmm.models import SlimmableResNetCIFAR
+    from slimmm.models.export import export_width
+    net = SlimmableResNetCIFAR(depth, widths=[1.0, 0.5, 0.25],
+                               base_channels=16, stem_channels=16).eval()
+    x = torch.randn(2, 3, 32, 32)
+    for width in (1.0, 0.5, 0.25):
+        exported = export_width(net, width)
+        cfg = dict(exported['meta']['plain_config'])
+        assert cfg.pop('type') == 'ResNet_CIFAR'
+        stock = ResNet_CIFAR(**cfg)
+        stock.load_state_dict(exported['state_dict'], strict=True)
+        stock.eval()  # mmpretrain's ResNet.train() returns None
+        net.set_width(width)
+        with torch.no_grad():
+            ours, theirs = net(x)[-1], stock(x)[-1]
+        assert ours.shape[-1] == 4  # 32 px -> 4 x 4 (no stem downsampling)
+        torch.testing.assert_close(ours, theirs)
+
+
+def test_cifar_mobilenet_v2_keeps_32px_features():
+    from slimmm.models import SlimmableMobileNetV2CIFAR
+    net = SlimmableMobileNetV2CIFAR(width_range=(0.25, 1.0),
+                                    residual_rule='full-width')
+    net.set_width(0.6)
+    out = net(torch.randn(2, 3, 32, 32))[-1]
+    assert tuple(out.shape) == (2, 1280, 4, 4)
+    assert net.plain_config(0.6) is None  # mmpretrain has no CIFAR MBv2
