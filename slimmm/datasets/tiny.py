@@ -5,8 +5,9 @@ Each is the stock dataset class (mmpretrain ``CustomDataset`` /
 construction first calls the generator of :mod:`slimmm.datasets.synthetic`
 for its root. The generator is idempotent and deterministic: it writes the
 data when the folder is absent (seconds), checks it when present, and
-refuses a folder made with other settings. So ``tools/train.py configs/<algo>/*tiny*.py`` (slimmm's or the
-stock mmpretrain / mmdet one) works on a fresh clone.
+refuses a folder made with other settings. So ``tools/train.py
+configs/<algo>/*tiny*.py`` (slimmm's or the stock mmpretrain / mmdet one)
+works on a fresh clone.
 """
 import os
 import os.path as osp
