@@ -70,9 +70,13 @@ def test_stock_test_runs_knn_config(path, readme_layout, r18_checkpoint,
     cfg = Config.fromfile(path)
     work_dir = tmp_path / 'work'
     monkeypatch.chdir(readme_layout)
+    checkpoint = r18_checkpoint
+    if 'cifar' in osp.basename(path):  # the tiny CIFAR pretraining's
+        checkpoint = ('work_dirs/us3l_us-r18-cifar_1xb32-tiny_cifar100/'
+                      'epoch_8.pth')
     run_stock_tool(
         stock_tool(cfg.default_scope, 'test.py'),
-        [path, r18_checkpoint, '--work-dir', work_dir, '--cfg-options',
+        [path, checkpoint, '--work-dir', work_dir, '--cfg-options',
          'test_dataloader.dataset.indices=8', 'log_level=WARNING'])
     path, = glob.glob(str(work_dir / '*' / '*.json'))
     with open(path) as f:
