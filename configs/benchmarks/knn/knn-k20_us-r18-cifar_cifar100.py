@@ -1,5 +1,6 @@
 # kNN (K = 20) on CIFAR-100 at Table 2's nine widths of US3L's universal
-# CIFAR ResNet-18 (configs/us3l/us3l_us-r18-cifar_1xb512-coslr-400e_cifar100.py);
+# CIFAR ResNet-18 (configs/us3l/
+#   us3l_us-r18-cifar_1xb512-coslr-400e_cifar100.py);
 # BN statistics recalibrated per width on training batches first.
 #   python tools/benchmarks/knn_eval.py THIS --checkpoint PRETRAIN.pth
 _base_ = [
