@@ -38,5 +38,9 @@ def test_config_reads(path):
     model.backbone.init_cfg = None  # shapes only
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         net = MODELS.build(model)
+    if 'cifar' in osp.basename(path):  # US3L Table 2's widths, CIFAR-100
+        assert net.widths == [1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.25]
+        assert net.num_classes == 100
+        return
     assert net.widths == [1.0, 0.75, 0.5, 0.25]
     assert net.num_classes == 10

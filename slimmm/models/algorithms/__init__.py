@@ -5,9 +5,12 @@ from .base import (BaseSlimmableSelfSupervisor, backbone_out_spec,
 from .dspnet import DSPNet
 from .slimclr_mocov2 import SlimCLRMoCoV2
 from .slimclr_mocov3 import SlimCLRMoCoV3
+from .slimmable_simclr import SlimmableSimCLR
+from .slimmable_simsiam import SlimmableSimSiam
 from .us3l import US3L
 
 __all__ = [
     'DSPNet', 'US3L', 'BaseSlimmableSelfSupervisor', 'backbone_out_spec',
-    'fill_slimmable_cfg', 'SlimCLRMoCoV2', 'SlimCLRMoCoV3'
+    'fill_slimmable_cfg', 'SlimCLRMoCoV2', 'SlimCLRMoCoV3', 'SlimmableSimCLR',
+    'SlimmableSimSiam'
 ]

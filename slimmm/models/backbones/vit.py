@@ -206,6 +206,12 @@ class SlimmableViT(SlimmableMixin, BaseSlimmableBackbone):
         return [self.embed_dims_at(width)]
 
     @property
+    def out_spec(self) -> ChannelSpec:
+        """Channels of the output as a function of the width (the
+        embedding's), so a slimmable projector can follow it."""
+        return self.embed_spec
+
+    @property
     def width(self) -> float:
         # The width is the backbone's ``current_width``; ``set_width`` writes
         # ``width`` on slimmable modules, so both names must agree.
