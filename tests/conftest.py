@@ -154,6 +154,15 @@ def readme_layout(tmp_path_factory, tiny_imagenet, small_coco, small_voc,
     torch.save({'state_dict': {f'backbone.{k}': v for k, v in
                                cifar.state_dict().items()}},
                str(cifar_dir / 'epoch_8.pth'))
+    # The tiny recognition transfer configs read the tiny US3L pretraining's.
+    us3l = SlimmableResNet(18, stem_channels=32, base_channels=32,
+                           width_range=(0.25, 1.0), channel_rule='layer')
+    us3l.init_weights()
+    us3l_dir = root / 'work_dirs' / 'us3l_us-r18_1xb32-tiny'
+    us3l_dir.mkdir(parents=True)
+    torch.save({'state_dict': {f'backbone.{k}': v for k, v in
+                               us3l.state_dict().items()}},
+               str(us3l_dir / 'epoch_8.pth'))
     return root
 
 

@@ -18,7 +18,8 @@ from xml.etree import ElementTree as ET
 
 from mmengine.config import Config
 
-from ..datasets.checks import DataInputError
+from ..datasets.checks import (DataInputError, check_recognition_files,
+                               recognition_type)
 from ..datasets.tiny import generate_for
 from ..models.detectors import match_neck_to_backbone
 
@@ -492,6 +493,8 @@ def check_num_classes(cfg: Config, classes: Sequence[str]) -> None:
 
 
 def _dataset_kind(type_name: str) -> Optional[str]:
+    if recognition_type(type_name):
+        return 'recognition'
     name = type_name.split('.')[-1]
     if 'Coco' in name:
         return 'COCO'
@@ -528,6 +531,9 @@ def check_data(cfg: Config, loaders: Sequence[Any] = (
             # A tiny dataset makes its data now (seconds), as it would when
             # built; then its files are checked like any other.
             generate_for(ds)
+            if kind == 'recognition':
+                reports.append(check_recognition_files(ds))
+                continue
             if kind == 'COCO':
                 _check_root(root, 'COCO')
                 img = (ds.get('data_prefix') or {}).get('img')

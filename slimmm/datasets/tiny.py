@@ -11,17 +11,20 @@ works on a fresh clone.
 """
 import os
 import os.path as osp
+from functools import partial
 from typing import Callable, Dict, Optional
 
 from mmdet.datasets import CocoDataset, VOCDataset
 from mmengine.dist import barrier, get_rank
 from mmengine.logging import print_log
-from mmpretrain.datasets import CIFAR10, CIFAR100, CustomDataset
+from mmpretrain.datasets import (CIFAR10, CIFAR100, DTD, CustomDataset,
+                                 Flowers102, OxfordIIITPet)
 
 from ..registry import DATASETS
 from .checks import DataInputError
-from .synthetic import (make_tiny_cifar, make_tiny_coco, make_tiny_imagenet,
-                        make_tiny_voc)
+from .synthetic import (make_tiny_cifar, make_tiny_coco, make_tiny_dtd,
+                        make_tiny_flowers102, make_tiny_imagenet,
+                        make_tiny_pets, make_tiny_voc)
 
 
 def make_on_first_use(generate: Callable[..., Dict], root: str,
@@ -89,6 +92,13 @@ GENERATORS = {
     'TinyVOCDataset': (make_tiny_voc,
                        lambda root: osp.dirname(osp.normpath(root))),
     'TinyCocoDataset': (make_tiny_coco, lambda root: root),
+    'TinyCIFAR10': (partial(make_tiny_cifar, variant='cifar10'),
+                    lambda root: root),
+    'TinyCIFAR100': (partial(make_tiny_cifar, variant='cifar100'),
+                     lambda root: root),
+    'TinyFlowers102': (make_tiny_flowers102, lambda root: root),
+    'TinyOxfordIIITPet': (make_tiny_pets, lambda root: root),
+    'TinyDTD': (make_tiny_dtd, lambda root: root),
 }
 
 
@@ -108,18 +118,25 @@ def _without_checksums(files):
     return [[name, None] for name, _ in files]
 
 
-class _GeneratedCIFAR:
-    """Generate the tiny files of ``variant`` on first use; the stock class
-    then reads them (checksums of the real files not asked for, nothing
-    downloaded)."""
-    variant = ''
+class _MadeOnFirstUse:
+    """A stock dataset class whose data (:data:`GENERATORS`, by the class
+    name) is generated under ``data_root`` on first use."""
 
     def __init__(self, data_root: str = '',
                  generator_args: Optional[Dict] = None, **kwargs) -> None:
-        make_on_first_use(make_tiny_cifar, data_root,
-                          dict(generator_args or {}, variant=self.variant))
-        kwargs.setdefault('download', False)
+        generate_for(dict(type=type(self).__name__, data_root=data_root,
+                          generator_args=generator_args))
         super().__init__(data_root=data_root, **kwargs)
+
+
+class _GeneratedCIFAR(_MadeOnFirstUse):
+    """The stock CIFAR class on the tiny files: the real files' checksums
+    are not asked for, and nothing is downloaded."""
+
+    def __init__(self, data_root: str = '',
+                 generator_args: Optional[Dict] = None, **kwargs) -> None:
+        kwargs.setdefault('download', False)
+        super().__init__(data_root, generator_args, **kwargs)
 
 
 @DATASETS.register_module()
@@ -132,7 +149,6 @@ class TinyCIFAR100(_GeneratedCIFAR, CIFAR100):
         generator_args (dict, optional): Settings of the generator.
         **kwargs: ``CIFAR100`` arguments (``split``, ``pipeline``, ...).
     """
-    variant = 'cifar100'
     train_list = _without_checksums(CIFAR100.train_list)
     test_list = _without_checksums(CIFAR100.test_list)
     meta = dict(CIFAR100.meta, md5=None)
@@ -142,7 +158,25 @@ class TinyCIFAR100(_GeneratedCIFAR, CIFAR100):
 class TinyCIFAR10(_GeneratedCIFAR, CIFAR10):
     """mmpretrain's ``CIFAR10`` on the tiny CIFAR-10 files, generated on
     first use (see :class:`TinyCIFAR100`)."""
-    variant = 'cifar10'
     train_list = _without_checksums(CIFAR10.train_list)
     test_list = _without_checksums(CIFAR10.test_list)
     meta = dict(CIFAR10.meta, md5=None)
+
+
+@DATASETS.register_module()
+class TinyFlowers102(_MadeOnFirstUse, Flowers102):
+    """mmpretrain's ``Flowers102`` on tiny files in its layout
+    (:func:`~slimmm.datasets.make_tiny_flowers102`), generated on first
+    use."""
+
+
+@DATASETS.register_module()
+class TinyOxfordIIITPet(_MadeOnFirstUse, OxfordIIITPet):
+    """mmpretrain's ``OxfordIIITPet`` on tiny files in its layout
+    (:func:`~slimmm.datasets.make_tiny_pets`), generated on first use."""
+
+
+@DATASETS.register_module()
+class TinyDTD(_MadeOnFirstUse, DTD):
+    """mmpretrain's ``DTD`` on tiny files in its layout
+    (:func:`~slimmm.datasets.make_tiny_dtd`), generated on first use."""

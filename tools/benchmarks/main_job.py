@@ -36,9 +36,6 @@ The same configs without ``tiny`` run the papers' recipes on real data.
     python tools/benchmarks/main_job.py [--work-dir work_dirs/main_job]
 """
 import argparse
-import csv
-import glob
-import json
 import math
 import os
 import os.path as osp
@@ -51,11 +48,10 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(
     __file__)))))
 
 from mmengine.logging import print_log  # noqa: E402
-from transfer_runs import (REPO, _env, _run, _write_json,  # noqa: E402
-                           run_parallel, run_transfer, set_jobs, train_command)
+from transfer_runs import (config_path, read_probe_rows,  # noqa: E402
+                           run_parallel, run_transfer, set_jobs, train_once)
 
 import slimmm  # noqa: E402,F401
-from slimmm.utils.checkpoint import latest_checkpoint  # noqa: E402
 
 PRETRAIN_CONFIG = ('configs/slimclr/'
                    'slimclr-mocov2_slimmable-r18-half_1xb32-tiny.py')
@@ -115,14 +111,6 @@ WHY_MISSED = {
 }
 
 
-def _config_path(path: str) -> str:
-    full = path if osp.isabs(path) else osp.join(REPO, path)
-    if not osp.isfile(full):
-        raise FileNotFoundError(
-            f'Config {path!r} is missing from this checkout ({full}).')
-    return full
-
-
 def _step(index: int, total: int, text: str) -> None:
     print_log(f'[main job {index}/{total}] {text}', logger='current')
 
@@ -137,7 +125,7 @@ def make_data(data_dir: str, imagenet: Optional[Dict] = None,
 
     from slimmm.datasets import make_tiny_coco, make_tiny_imagenet
     detection = Config.fromfile(
-        _config_path(DETECTION_CONFIG)).train_dataloader.dataset
+        config_path(DETECTION_CONFIG)).train_dataloader.dataset
     folder = osp.basename(osp.normpath(detection.data_root))
     return dict(
         imagenet=make_tiny_imagenet(osp.join(data_dir, 'tiny_imagenet'),
@@ -147,57 +135,6 @@ def make_data(data_dir: str, imagenet: Optional[Dict] = None,
         detection=make_tiny_coco(osp.join(data_dir, folder),
                                  **dict(detection.generator_args,
                                         **(coco or {}))))
-
-
-def train_once(config: str, work_dir: str,
-               cfg_options: Sequence[str] = (),
-               threads: Optional[int] = None) -> str:
-    """``tools/train.py`` in ``work_dir`` unless a ``done.json`` says it
-    finished; resumes an interrupted run (with ``threads`` torch threads,
-    default: :func:`transfer_runs._env`'s). Returns the final
-    checkpoint."""
-    done = osp.join(work_dir, 'done.json')
-    if osp.isfile(done):
-        with open(done) as f:
-            return json.load(f)['checkpoint']
-    os.makedirs(work_dir, exist_ok=True)
-    cmd = train_command(_config_path(config), work_dir, launcher='none',
-                        gpus=1,
-                        resume=latest_checkpoint(work_dir) is not None)
-    if cfg_options:
-        cmd += ['--cfg-options', *cfg_options]
-    _run(cmd, work_dir, _env(threads))
-    checkpoint = latest_checkpoint(work_dir)
-    if checkpoint is None:
-        raise RuntimeError(f'Training in {work_dir} wrote no checkpoint.')
-    _write_json(done, dict(checkpoint=checkpoint, config=config))
-    return checkpoint
-
-
-def read_probe_rows(work_dir: str) -> List[Dict]:
-    """Per-width rows of the probe's last report
-    (``<work_dir>/<timestamp>/<name>_{test,val}.csv``, written by
-    ``slimmm.WidthReportHook``)."""
-    files = sorted(glob.glob(osp.join(work_dir, '*', '*_test.csv')) +
-                   glob.glob(osp.join(work_dir, '*', '*_val.csv')),
-                   key=lambda p: (osp.basename(osp.dirname(p)),
-                                  p.endswith('_test.csv')))
-    if not files:
-        raise RuntimeError(
-            f'No per-width report (*_val.csv / *_test.csv) under {work_dir}; '
-            'the probe config needs slimmm.WidthReportHook.')
-    with open(files[-1]) as f:
-        rows = list(csv.DictReader(f))
-    out = []
-    for row in rows:
-        parsed = {}
-        for key, value in row.items():
-            try:
-                parsed[key] = float(value)
-            except (TypeError, ValueError):
-                parsed[key] = value
-        out.append(parsed)
-    return out
 
 
 def merge_rows(probe: List[Dict], detection: List[Dict],
@@ -403,7 +340,7 @@ def run_main_job(work_dir: str = 'work_dirs/main_job',
         detection_text = f'Mask R-CNN per width ({DETECTION_CONFIG})'
 
     random_detection = partial(
-        run_transfer, _config_path(RANDOM_DETECTION_CONFIG), None,
+        run_transfer, config_path(RANDOM_DETECTION_CONFIG), None,
         list(random_init_widths),
         work_dir=osp.join(work_dir, 'random_init_detection'),
         cfg_options=detection_options) if random_init_widths else None
@@ -418,13 +355,13 @@ def run_main_job(work_dir: str = 'work_dirs/main_job',
               f'({PROBE_CONFIG}) and {detection_text} on tiny COCO')
         if protocol == 'joint':
             detection = partial(
-                run_transfer, _config_path(JOINT_DETECTION_CONFIG),
+                run_transfer, config_path(JOINT_DETECTION_CONFIG),
                 checkpoint, protocol='joint',
                 work_dir=osp.join(work_dir, 'detection_joint'),
                 cfg_options=detection_options)
         else:
             detection = partial(
-                run_transfer, _config_path(DETECTION_CONFIG), checkpoint,
+                run_transfer, config_path(DETECTION_CONFIG), checkpoint,
                 list(widths), work_dir=osp.join(work_dir, 'detection'),
                 cfg_options=detection_options)
         probe = partial(train_once, PROBE_CONFIG, probe_dir, [

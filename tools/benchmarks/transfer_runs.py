@@ -15,6 +15,8 @@ Mask R-CNN iteration takes 0.32 s on one thread and 0.34 s on two, with
 mmcv's RoIAlign single-threaded), so two one-thread runs side by side
 finish about twice as fast as two two-thread runs in a row.
 """
+import csv
+import glob
 import json
 import os
 import os.path as osp
@@ -383,3 +385,64 @@ def _joint(config, checkpoint, widths, work_dir, launcher, gpus,
             rows=rows, metrics=metrics, checkpoint=checkpoint,
             config=config, seconds=round(time.time() - start, 1)))
     return rows, work_dir, osp.basename(config) + ' (joint)'
+
+
+def config_path(path: str) -> str:
+    """A config of this checkout: relative paths are read from the
+    repository root; a missing file stops with one line."""
+    full = path if osp.isabs(path) else osp.join(REPO, path)
+    if not osp.isfile(full):
+        raise FileNotFoundError(
+            f'Config {path!r} is missing from this checkout ({full}).')
+    return full
+
+
+def train_once(config: str, work_dir: str,
+               cfg_options: Sequence[str] = (),
+               threads: Optional[int] = None) -> str:
+    """``tools/train.py`` in ``work_dir`` unless a ``done.json`` says it
+    finished; resumes an interrupted run (with ``threads`` torch threads,
+    default: :func:`transfer_runs._env`'s). Returns the final
+    checkpoint."""
+    done = osp.join(work_dir, 'done.json')
+    if osp.isfile(done):
+        with open(done) as f:
+            return json.load(f)['checkpoint']
+    os.makedirs(work_dir, exist_ok=True)
+    cmd = train_command(config_path(config), work_dir, launcher='none',
+                        gpus=1,
+                        resume=latest_checkpoint(work_dir) is not None)
+    if cfg_options:
+        cmd += ['--cfg-options', *cfg_options]
+    _run(cmd, work_dir, _env(threads))
+    checkpoint = latest_checkpoint(work_dir)
+    if checkpoint is None:
+        raise RuntimeError(f'Training in {work_dir} wrote no checkpoint.')
+    _write_json(done, dict(checkpoint=checkpoint, config=config))
+    return checkpoint
+
+
+def read_probe_rows(work_dir: str) -> List[Dict]:
+    """Per-width rows of the probe's last report
+    (``<work_dir>/<timestamp>/<name>_{test,val}.csv``, written by
+    ``slimmm.WidthReportHook``)."""
+    files = sorted(glob.glob(osp.join(work_dir, '*', '*_test.csv')) +
+                   glob.glob(osp.join(work_dir, '*', '*_val.csv')),
+                   key=lambda p: (osp.basename(osp.dirname(p)),
+                                  p.endswith('_test.csv')))
+    if not files:
+        raise RuntimeError(
+            f'No per-width report (*_val.csv / *_test.csv) under {work_dir}; '
+            'the probe config needs slimmm.WidthReportHook.')
+    with open(files[-1]) as f:
+        rows = list(csv.DictReader(f))
+    out = []
+    for row in rows:
+        parsed = {}
+        for key, value in row.items():
+            try:
+                parsed[key] = float(value)
+            except (TypeError, ValueError):
+                parsed[key] = value
+        out.append(parsed)
+    return out

@@ -45,6 +45,8 @@ class CalibrateBNHook(Hook):
         if self.only_universal and \
                 not model.backbone.width_space.universal:
             return
+        if getattr(model.backbone, 'is_static', False):
+            return  # one width fine-tuned: its BN tracked that width itself
         if model.frozen_backbone and set(model._bn_states) == set(
                 model.width_keys):
             return  # a frozen backbone's statistics cannot have changed

@@ -92,8 +92,9 @@ class SwitchableLinearClassifier(BaseModel):
             'backbone.'))``.
         num_classes (int): Number of classes.
         widths (Sequence[float], optional): Widths to evaluate, descending.
-            Defaults to the backbone's widths; required for a universally
-            slimmable backbone (any subset of its range).
+            Defaults to the backbone's widths (its one width when it is
+            built static with ``width``, for fine-tuning); required for a
+            universally slimmable backbone (any subset of its range).
         head (str): ``'switchable'`` (one linear layer per width, SlimCLR)
             or ``'slimmable'`` (one shared slimmable linear layer, the
             Table 3a ablation).
@@ -125,6 +126,10 @@ class SwitchableLinearClassifier(BaseModel):
         self.backbone = backbone if isinstance(backbone, nn.Module) else \
             MODELS.build(backbone)
         space = self.backbone.width_space
+        if widths is None and getattr(self.backbone, 'is_static', False):
+            # A network built at one width (fine-tuning that width): its
+            # width is the one evaluated, so the width stays one override.
+            widths = [self.backbone.fixed_width]
         if widths is None:
             if space.universal:
                 raise ValueError(
