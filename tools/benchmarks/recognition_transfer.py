@@ -17,9 +17,9 @@ built static at the width). ``--tiny`` uses the tiny-data configs
 use). Every dataset's files are checked before anything trains. A run
 with a ``done.json`` is skipped on a rerun and an interrupted one resumes
 from its last checkpoint. Writes ``recognition_results.{md,csv,png}`` in
-the work dir (default ``work_dirs/recognition_transfer/<checkpoint
-name>``). The runs are launched here, one process each (``--jobs``
-side by side); on a cluster, run the same configs with
+the work dir (default ``work_dirs/recognition_transfer/<checkpoint's
+folder>_<checkpoint name>``). The runs are launched here, one process
+each (``--jobs`` side by side); on a cluster, run the same configs with
 ``tools/dist_train.sh`` / ``slurm_train.sh`` into these work dirs and
 rerun this command to collect the table.
 """
@@ -134,8 +134,11 @@ def run_recognition_transfer(checkpoint: str,
         raise ValueError('Give at least one width (--widths 1.0 0.5 ...).')
     widths = sorted({float(w) for w in widths}, reverse=True)
     if work_dir is None:
+        # <run folder>_<file> (epoch_8.pth alone would not say which run)
+        name = osp.splitext(osp.basename(checkpoint))[0]
+        run = osp.basename(osp.dirname(osp.abspath(checkpoint)))
         work_dir = osp.join('work_dirs', 'recognition_transfer',
-                            osp.splitext(osp.basename(checkpoint))[0])
+                            f'{run}_{name}' if run else name)
     runs = plan_runs(checkpoint, datasets, widths, protocol, tiny, work_dir)
     for run in runs:
         run['options'] += list(cfg_options)

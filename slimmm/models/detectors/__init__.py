@@ -3,11 +3,12 @@ from .joint import (JointFasterRCNN, JointMaskRCNN,
                     JointSlimmableTwoStageDetector, build_joint_detector,
                     feature_specs, is_joint_config,
                     read_leading_input_channels, switch_norms_per_width)
-from .width_matched import (FasterRCNN, MaskRCNN, WidthMatchedNeckMixin,
-                            backbone_feature_channels, match_neck_to_backbone)
+from .width_matched import (FCOS, FasterRCNN, MaskRCNN, RetinaNet,
+                            WidthMatchedNeckMixin, backbone_feature_channels,
+                            match_neck_to_backbone)
 
 __all__ = [
-    'FasterRCNN', 'MaskRCNN', 'WidthMatchedNeckMixin',
+    'FasterRCNN', 'MaskRCNN', 'RetinaNet', 'FCOS', 'WidthMatchedNeckMixin',
     'backbone_feature_channels', 'match_neck_to_backbone',
     'JointSlimmableTwoStageDetector', 'JointMaskRCNN', 'JointFasterRCNN',
     'build_joint_detector', 'is_joint_config', 'feature_specs',

@@ -1,4 +1,5 @@
-"""mmdet two-stage detectors whose FPN follows the backbone's width.
+"""mmdet detectors (two-stage and one-stage) whose FPN follows the
+backbone's width.
 
 A per-width detection config changes one value,
 ``model.backbone.width=0.5``; the FPN's ``in_channels`` follow from the
@@ -10,8 +11,10 @@ import copy
 from typing import Dict, List, Optional
 
 import torch
+from mmdet.models.detectors import FCOS as MMDetFCOS
 from mmdet.models.detectors import FasterRCNN as MMDetFasterRCNN
 from mmdet.models.detectors import MaskRCNN as MMDetMaskRCNN
+from mmdet.models.detectors import RetinaNet as MMDetRetinaNet
 
 from ...registry import MODELS
 
@@ -111,3 +114,15 @@ class MaskRCNN(WidthMatchedNeckMixin, MMDetMaskRCNN):
 class FasterRCNN(WidthMatchedNeckMixin, MMDetFasterRCNN):
     """mmdet's ``FasterRCNN`` with ``neck.in_channels=None`` taken from a
     slimmm backbone at its ``width`` (``type='slimmm.FasterRCNN'``)."""
+
+
+@MODELS.register_module()
+class RetinaNet(WidthMatchedNeckMixin, MMDetRetinaNet):
+    """mmdet's ``RetinaNet`` with ``neck.in_channels=None`` taken from a
+    slimmm backbone at its ``width`` (``type='slimmm.RetinaNet'``)."""
+
+
+@MODELS.register_module()
+class FCOS(WidthMatchedNeckMixin, MMDetFCOS):
+    """mmdet's ``FCOS`` with ``neck.in_channels=None`` taken from a slimmm
+    backbone at its ``width`` (``type='slimmm.FCOS'``)."""
