@@ -9,6 +9,7 @@ FLOPs are mmengine's count (multiply-accumulates of conv and linear layers,
 ``get_model_complexity_info``, without its activation count, which would
 trace the network a second time), taken in eval mode.
 """
+import copy
 import json
 from typing import Dict, List, Mapping, Optional, Sequence
 
@@ -155,3 +156,66 @@ def complexity_table(rows: Sequence[Mapping], title: Optional[str] = None
                      f'{row["params"] / 1e6:.2f} | '
                      f'{row["flops"] / 1e9:.2f} |')
     return '\n'.join(lines)
+
+
+class _TensorMode(nn.Module):
+    """A detector traced in mmdet's ``'tensor'`` mode on one image (the
+    samples carry the image shape its heads read)."""
+
+    def __init__(self, model: nn.Module, samples: list):
+        super().__init__()
+        self.model, self.samples = model, samples
+
+    def forward(self, inputs: torch.Tensor):
+        return self.model(inputs, self.samples, mode='tensor')
+
+
+def detection_input_shape(cfg: Mapping, default: int = 224) -> tuple:
+    """``(height, width)`` of a test image of a detection config: the
+    short and long side of its test pipeline's ``Resize`` scale, padded to
+    a multiple of 32 as mmdet's data preprocessor does (square
+    ``default`` without one)."""
+    loader = cfg.get('test_dataloader') or cfg.get('val_dataloader') or {}
+    pipeline = (loader.get('dataset') or {}).get('pipeline') or []
+    for step in pipeline:
+        scale = step.get('scale') if isinstance(step, Mapping) else None
+        if step.get('type') == 'Resize' and scale:
+            sides = [scale, scale] if isinstance(scale, int) else list(scale)
+            short, long = sorted(int(s) for s in sides)
+            return tuple(-(-side // 32) * 32 for side in (short, long))
+    return default, default
+
+
+def model_complexity(model_cfg: Mapping, input_shape: Sequence[int]
+                     ) -> Dict[str, float]:
+    """Params and FLOPs of the WHOLE detector of ``model_cfg`` (backbone at
+    its width, neck, heads) on one ``(height, width)`` image, counted as
+    mmdet's ``get_flops`` does (``'tensor'`` mode, proposals included).
+    At a narrow width the neck and heads, which keep their channels, are
+    most of the cost that the backbone's own FLOPs hide.
+
+    Returns:
+        dict: ``model_M_params`` and ``model_GFLOPs``.
+    """
+    from mmdet.registry import MODELS as MMDET_MODELS
+    from mmdet.structures import DetDataSample
+    from mmengine.model import revert_sync_batchnorm
+    from mmengine.registry import DefaultScope
+
+    cfg = dict(copy.deepcopy(dict(model_cfg)))
+    cfg['backbone'] = dict(cfg['backbone'], init_cfg=None)
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        model = revert_sync_batchnorm(MMDET_MODELS.build(cfg)).eval()
+    height, width = (int(s) for s in input_shape)
+    shape = (height, width)
+    sample = DetDataSample(metainfo=dict(
+        img_shape=shape, ori_shape=shape, pad_shape=shape,
+        batch_input_shape=shape, scale_factor=(1.0, 1.0)))
+    with torch.no_grad():
+        flops = FlopAnalyzer(_TensorMode(model, [sample]),
+                             (torch.zeros(1, 3, height, width), ))
+        flops.unsupported_ops_warnings(False)
+        flops.uncalled_modules_warnings(False)
+        total = flops.total()
+    return dict(model_M_params=round(parameter_count(model)[''] / 1e6, 3),
+                model_GFLOPs=round(total / 1e9, 3))

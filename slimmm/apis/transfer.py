@@ -111,7 +111,10 @@ def write_transfer_report(rows: List[Dict], out_dir: str, name: str,
                       if any(c in r for r in rows)]
     y_keys = [c for c in ('AP_bb', 'AP_mk', 'mAP', 'AP50')
               if c in metric_columns] or metric_columns
-    columns = ['width', 'params', 'flops'] + metric_columns
+    # The whole model's cost next to the backbone's, where measured.
+    model_cost = [c for c in ('model_M_params', 'model_GFLOPs')
+                  if any(c in r for r in rows)]
+    columns = ['width', 'params', 'flops'] + model_cost + metric_columns
     if any('protocol' in r for r in rows):
         columns.append('protocol')
     paths = write_width_report(rows, out_dir, name, x_keys=('params',

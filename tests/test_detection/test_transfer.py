@@ -220,11 +220,19 @@ def test_two_widths_train_evaluate_report_and_skip(r18_checkpoint,
         assert row['params'] == sum(
             p.numel() for p in stock.parameters()) + 8 * c * 1000 + 1000
     assert rows[0]['flops'] > rows[1]['flops']
+    # The whole detector costs more than its backbone, and its full-width
+    # FPN and heads make the narrow width's share of it larger.
+    for row in rows:
+        assert row['model_GFLOPs'] * 1e9 > row['flops'] * (96 / 224)**2
+    assert rows[0]['model_GFLOPs'] > rows[1]['model_GFLOPs']
+    assert rows[1]['model_M_params'] / rows[0]['model_M_params'] > \
+        rows[1]['params'] / rows[0]['params']
     for ext in ('md', 'csv', 'png'):
         assert osp.getsize(osp.join(work_dir, f'transfer_results.{ext}')) > 0
     with open(osp.join(work_dir, 'transfer_results.csv')) as f:
         lines = f.read().splitlines()
-    assert lines[0].startswith('width,params,flops,AP_bb')
+    assert lines[0].startswith(
+        'width,params,flops,model_M_params,model_GFLOPs,AP_bb')
     assert len(lines) == 3
     assert '| 0.5 |' in capsys.readouterr().out
     # Rerun: nothing is retrained or overwritten.

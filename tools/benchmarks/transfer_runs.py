@@ -300,7 +300,8 @@ def _per_width(config, checkpoint, widths, work_dir, launcher, gpus,
     check_transfer_inputs(cfgs, checkpoint)
     work_dir = _work_dir(config, work_dir)
 
-    from slimmm.analysis import backbone_complexity
+    from slimmm.analysis import (backbone_complexity, detection_input_shape,
+                                 model_complexity)
     total = len(widths)
 
     def one_width(index: int, width: float, cfg: Config) -> Dict:
@@ -321,6 +322,9 @@ def _per_width(config, checkpoint, widths, work_dir, launcher, gpus,
             dict(cfg.model.backbone, init_cfg=None), [width],
             input_size=complexity_input_size)[0]
         row['params'], row['flops'] = cost['params'], cost['flops']
+        # The whole detector at the config's test size: its full-width neck
+        # and heads are what the backbone's cost hides at narrow widths.
+        row.update(model_complexity(cfg.model, detection_input_shape(cfg)))
         row['protocol'] = 'per-width'
         _write_json(result_file, dict(
             width=float(width), row=row, metrics=metrics,
