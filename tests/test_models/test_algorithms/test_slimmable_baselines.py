@@ -60,8 +60,11 @@ def test_each_width_pays_mmpretrains_loss(algorithm):
     torch.testing.assert_close(losses['loss'], total)
 
 
+# The US-Net recipes, US3L's ViT one and one S-Net recipe (the S-Net
+# versions differ from the US-Net ones only in the width list and sampler).
 CIFAR_RECIPES = sorted(
-    glob.glob(osp.join(REPO, 'configs', 'baselines', '*_cifar10*.py')) +
+    glob.glob(osp.join(REPO, 'configs', 'baselines', 'us-*_cifar10*.py')) +
+    glob.glob(osp.join(REPO, 'configs', 'baselines', 's-simclr_*.py')) +
     glob.glob(osp.join(REPO, 'configs', 'us3l', '*vit*_cifar10.py')))
 
 
