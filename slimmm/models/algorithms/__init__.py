@@ -1,7 +1,7 @@
 """Slimmable self-supervised algorithms, one per file (their sub-network
 sampling and per-sub-network backward: :mod:`slimmm.models.subnets`)."""
-from .base import (BaseSlimmableSelfSupervisor, backbone_out_spec,
-                   fill_slimmable_cfg)
+from .base import (BaseSlimmableSelfSupervisor, PerWidthSelfSupervisor,
+                   backbone_out_spec, fill_slimmable_cfg)
 from .dspnet import DSPNet
 from .slimclr_mocov2 import SlimCLRMoCoV2
 from .slimclr_mocov3 import SlimCLRMoCoV3
@@ -12,5 +12,5 @@ from .us3l import US3L
 __all__ = [
     'DSPNet', 'US3L', 'BaseSlimmableSelfSupervisor', 'backbone_out_spec',
     'fill_slimmable_cfg', 'SlimCLRMoCoV2', 'SlimCLRMoCoV3', 'SlimmableSimCLR',
-    'SlimmableSimSiam'
+    'SlimmableSimSiam', 'PerWidthSelfSupervisor'
 ]

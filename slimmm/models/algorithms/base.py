@@ -213,6 +213,18 @@ class BaseSlimmableSelfSupervisor(SubnetBackwardMixin, BaseSelfSupervisor):
                 self.backbone.set_depth(None)
 
     # ---- logging --------------------------------------------------------
+    def log_summed_terms(self, subnets: Sequence[SubNet],
+                         terms: Sequence[torch.Tensor],
+                         name: str) -> Dict[str, torch.Tensor]:
+        """``loss``: the sum of the sub-networks' terms, plus each term as
+        ``<name>_<i>`` by sample index (``sampled_i`` holds its width: a
+        sandwich draws random widths, whose names would change every
+        step)."""
+        losses = self.log_subnets(dict(loss=sum(terms)), subnets)
+        for index, value in enumerate(terms):
+            losses[f'{name}_{index}'] = value.detach()
+        return losses
+
     @staticmethod
     def log_subnets(losses: Dict[str, torch.Tensor],
                     subnets: Sequence[SubNet],
@@ -248,3 +260,52 @@ class BaseSlimmableSelfSupervisor(SubnetBackwardMixin, BaseSelfSupervisor):
             for net, value in values.items():
                 losses[f'{net.describe()}_{name}'] = value.detach()
         return losses
+
+
+class PerWidthSelfSupervisor(BaseSlimmableSelfSupervisor):
+    """Base of the naive per-width baselines (US3L Table 2: "US [31] +
+    SimCLR / SimSiam"): every sampled sub-network pays the method's own
+    loss (:meth:`subnet_loss`, from a stock mmpretrain head) on the batch
+    itself, and the total is their sum. Default sampler: every listed width
+    (S-Net), or the sandwich rule with 4 sub-networks for a universally
+    slimmable backbone (US-Net). A static backbone (``width=w``) is the
+    method on that one network.
+
+    Args:
+        backbone, neck, head, sampler, data_preprocessor, init_cfg: See
+            :class:`BaseSlimmableSelfSupervisor`.
+    """
+
+    #: name of each sub-network's logged term
+    term_name = 'term'
+
+    def __init__(self,
+                 backbone: dict,
+                 neck: dict,
+                 head: dict,
+                 sampler: Optional[dict] = None,
+                 data_preprocessor: Optional[Union[dict, nn.Module]] = None,
+                 init_cfg: Optional[dict] = None):
+        if sampler is None:
+            universal = (backbone.get('width_range') is not None
+                         if isinstance(backbone, dict) else
+                         backbone.width_space.universal)
+            sampler = (dict(schedule='sandwich', num_subnets=4)
+                       if universal else dict(schedule='all'))
+        super().__init__(
+            backbone=backbone,
+            neck=neck,
+            head=head,
+            sampler=sampler,
+            data_preprocessor=data_preprocessor,
+            init_cfg=init_cfg)
+
+    def subnet_targets(self, views: List[torch.Tensor],
+                       subnets: List[SubNet]) -> None:
+        """The targets are the batch itself: nothing to prepare."""
+        self.check_two_views(views)
+
+    def subnet_log(self, subnets: List[SubNet], terms: List[torch.Tensor],
+                   targets: None) -> Dict[str, torch.Tensor]:
+        """``loss`` (the sum over widths) and each sub-network's term."""
+        return self.log_summed_terms(subnets, terms, self.term_name)

@@ -103,9 +103,4 @@ class DSPNet(BaseSlimmableSelfSupervisor):
     def subnet_log(self, subnets: List[SubNet], terms: List[torch.Tensor],
                    targets: Targets) -> Dict[str, torch.Tensor]:
         """``loss`` (Eq. 5) and each sub-network's term."""
-        losses = self.log_subnets(dict(loss=sum(terms)), subnets)
-        # Log by sample index (``sampled_i`` holds the width): a sandwich
-        # draws random sub-networks, whose names would change every step.
-        for index, value in enumerate(terms):
-            losses[f'byol_{index}'] = value.detach()
-        return losses
+        return self.log_summed_terms(subnets, terms, 'byol')

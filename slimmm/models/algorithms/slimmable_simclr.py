@@ -6,17 +6,16 @@ Representations", ICML 2020 (https://arxiv.org/abs/2002.05709); the
 per-width form is the naive adaptation US3L (CVPR 2023, section 4.2,
 Table 2) compares against.
 """
-from typing import Dict, List, Optional, Union
+from typing import List
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 # All-gather that passes the gradient back to every process (mmpretrain's).
 from mmpretrain.models.selfsup.simclr import GatherLayer
 
 from ...registry import MODELS
 from ..subnets import SubNet
-from .base import BaseSlimmableSelfSupervisor
+from .base import PerWidthSelfSupervisor
 
 
 def nt_xent_similarities(z1: torch.Tensor, z2: torch.Tensor):
@@ -43,48 +42,27 @@ def nt_xent_similarities(z1: torch.Tensor, z2: torch.Tensor):
 
 
 @MODELS.register_module()
-class SlimmableSimCLR(BaseSlimmableSelfSupervisor):
+class SlimmableSimCLR(PerWidthSelfSupervisor):
     """SimCLR at each sampled width.
 
-    Per iteration every sampled sub-network (all listed widths of an S-Net;
-    largest, smallest and random widths of a US-Net with the sandwich
-    sampler) projects both views and pays its own NT-Xent loss (SimCLR Eq.
-    1: cross-entropy of the positive against the 2N - 2 in-batch negatives
-    at temperature ``tau``, mmpretrain's ``ContrastiveHead``); the total is
-    their sum. A static backbone (``width=w``) is SimCLR of that one
-    network (the individually trained rows of Table 2).
+    Every sampled sub-network (all listed widths of an S-Net; largest,
+    smallest and random widths of a US-Net) projects both views and pays its
+    own NT-Xent loss (SimCLR Eq. 1: cross-entropy of the positive against
+    the 2N - 2 in-batch negatives at temperature ``tau``, mmpretrain's
+    ``ContrastiveHead``); the total is their sum
+    (:class:`PerWidthSelfSupervisor`). A static backbone (``width=w``) is
+    SimCLR of that one network (Table 2's individually trained rows).
 
     Args:
         backbone (dict): Slimmable backbone, or static with ``width``.
         neck (dict): Projector with slimmable input (``in_channels=None``).
         head (dict): mmpretrain ``ContrastiveHead`` (its ``temperature`` is
             ``tau``; US3L Table 11: 0.5).
-        sampler (dict, optional): Width schedule; default every listed
-            width (S-Net) or the sandwich rule with 4 sub-networks (US-Net).
-        data_preprocessor (dict, optional): See
-            :class:`BaseSlimmableSelfSupervisor`.
-        init_cfg (dict, optional): mmengine init config.
+        sampler, data_preprocessor, init_cfg: See
+            :class:`PerWidthSelfSupervisor`.
     """
 
-    def __init__(self,
-                 backbone: dict,
-                 neck: dict,
-                 head: dict,
-                 sampler: Optional[dict] = None,
-                 data_preprocessor: Optional[Union[dict, nn.Module]] = None,
-                 init_cfg: Optional[dict] = None):
-        super().__init__(
-            backbone=backbone,
-            neck=neck,
-            head=head,
-            sampler=sampler or default_sampler(backbone),
-            data_preprocessor=data_preprocessor,
-            init_cfg=init_cfg)
-
-    def subnet_targets(self, views: List[torch.Tensor],
-                       subnets: List[SubNet]) -> None:
-        """SimCLR's targets are the batch itself: nothing to prepare."""
-        self.check_two_views(views)
+    term_name = 'ntxent'
 
     def subnet_loss(self, subnet: SubNet, views: List[torch.Tensor],
                     targets: None) -> torch.Tensor:
@@ -93,20 +71,3 @@ class SlimmableSimCLR(BaseSlimmableSelfSupervisor):
         with self.subnet(subnet, self.backbone, self.neck):
             z = self.neck(self.backbone(torch.cat(views[:2])))[0]
         return self.head.loss(*nt_xent_similarities(*z.chunk(2)))
-
-    def subnet_log(self, subnets: List[SubNet], terms: List[torch.Tensor],
-                   targets: None) -> Dict[str, torch.Tensor]:
-        """``loss`` (the sum over widths) and each sub-network's term."""
-        losses = self.log_subnets(dict(loss=sum(terms)), subnets)
-        for index, value in enumerate(terms):
-            losses[f'ntxent_{index}'] = value.detach()
-        return losses
-
-
-def default_sampler(backbone) -> dict:
-    """Every listed width (S-Net), or the sandwich rule with 4 sub-networks
-    for a universally slimmable backbone (US-Net)."""
-    universal = (backbone.get('width_range') is not None if isinstance(
-        backbone, dict) else backbone.width_space.universal)
-    return (dict(schedule='sandwich', num_subnets=4) if universal else
-            dict(schedule='all'))
