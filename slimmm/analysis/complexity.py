@@ -16,6 +16,7 @@ from typing import Dict, List, Mapping, Optional, Sequence
 import torch
 import torch.nn as nn
 from mmengine.analysis import FlopAnalyzer, parameter_count
+from mmengine.config import ConfigDict
 
 from ..models.export import build_backbone, static_at
 
@@ -205,7 +206,8 @@ def model_complexity(model_cfg: Mapping, input_shape: Sequence[int]
     cfg = dict(copy.deepcopy(dict(model_cfg)))
     cfg['backbone'] = dict(cfg['backbone'], init_cfg=None)
     with DefaultScope.overwrite_default_scope('mmdet'):
-        model = revert_sync_batchnorm(MMDET_MODELS.build(cfg)).eval()
+        model = revert_sync_batchnorm(MMDET_MODELS.build(
+            ConfigDict(cfg))).eval()
     height, width = (int(s) for s in input_shape)
     shape = (height, width)
     sample = DetDataSample(metainfo=dict(
