@@ -1,6 +1,7 @@
 # The joint protocol for a one-stage detector on the built-in tiny COCO:
 # RetinaNet R-18-FPN trained at all four widths together and evaluated at each
-# (the smoke test of retinanet_slimmable-r50_fpn_joint-4widths_8xb8-1x_coco.py).
+# (the smoke test of
+# retinanet_slimmable-r50_fpn_joint-4widths_8xb8-1x_coco.py).
 _base_ = [
     './retinanet_slimmable-r18_fpn_tiny-coco.py',
     './_base_/joint-protocol.py',

@@ -1,6 +1,6 @@
 """mmdet detectors over slimmm backbones (one per file)."""
-from .joint import (JointFasterRCNN, JointFCOS, JointMaskRCNN,
-                    JointRetinaNet, JointSlimmableDetector, build_joint_detector,
+from .joint import (JointFasterRCNN, JointFCOS, JointMaskRCNN, JointRetinaNet,
+                    JointSlimmableDetector, build_joint_detector,
                     feature_specs, is_joint_config,
                     read_leading_input_channels, switch_norms_per_width)
 from .width_matched import (FCOS, FasterRCNN, MaskRCNN, RetinaNet,
