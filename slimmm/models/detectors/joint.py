@@ -31,7 +31,7 @@ the config before the stock class builds)::
         stock_type = 'ATSS'
 """
 import copy
-from typing import Dict, List, Optional, Sequence, Union
+from typing import Callable, Dict, List, Optional, Sequence, Union
 
 import torch
 import torch.nn as nn
@@ -49,6 +49,8 @@ from ..ops import (ChannelSpec, CPUSyncBatchNorm, SlimmableConv2d,
                    metric_prefix, set_width, using_width)
 from ..subnets import (WidthSampler, backward_each, build_phases,
                        training_progress)
+from .slim_heads import group_norm_default, head_channel_spec, heads_config_at
+from .slim_heads import slim_neck_and_heads as slim_neck_and_heads_of
 from .width_matched import match_neck_to_backbone
 
 _BN_TYPES = (nn.modules.batchnorm._BatchNorm, )
@@ -88,11 +90,20 @@ def _norm_cfg_of(bn: nn.modules.batchnorm._BatchNorm) -> Dict:
                 requires_grad=bn.weight is None or bn.weight.requires_grad)
 
 
-def switch_norms_per_width(module: nn.Module,
-                           widths: Sequence[float]) -> int:
+def switch_norms_per_width(
+        module: nn.Module, widths: Sequence[float],
+        spec_of: Callable[[int], ChannelSpec] = fixed_channels) -> int:
     """Replace, in place, every BN of ``module`` by a switchable BN with one
-    copy of it per width (the same channels at every width, statistics and
-    affine parameters private to each width). Returns how many."""
+    copy of it per width (statistics and affine parameters private to each
+    width). Returns how many.
+
+    Args:
+        module (nn.Module): The neck or a head.
+        widths (Sequence[float]): One member per width.
+        spec_of (Callable): The channels of a BN with ``num_features``
+            channels as a function of the width (default: the same at every
+            width); each member starts from the BN's leading channels.
+    """
     count = 0
     for name, child in list(module.named_children()):
         if isinstance(child, _BN_TYPES):
@@ -102,14 +113,15 @@ def switch_norms_per_width(module: nn.Module,
                     f'{type(child).__name__} {name!r}: only 2d BN layers in '
                     'necks and heads can be made switchable per width.')
             switchable = SwitchableBatchNorm2d(
-                fixed_channels(child.num_features), widths,
-                _norm_cfg_of(child))
+                spec_of(child.num_features), widths, _norm_cfg_of(child))
             for member in switchable.norms.values():
-                member.load_state_dict(child.state_dict())
+                member.load_state_dict({
+                    key: value[:member.num_features] if value.dim() else value
+                    for key, value in child.state_dict().items()})
             setattr(module, name, switchable)
             count += 1
         else:
-            count += switch_norms_per_width(child, widths)
+            count += switch_norms_per_width(child, widths, spec_of)
     return count
 
 
@@ -181,6 +193,10 @@ class JointSlimmableDetector:
         eval_widths (Sequence[float], optional): Widths the per-width
             val/test loops evaluate (default: ``train_widths``, or
             ``1.0, 0.75, 0.5, 0.25`` for a universal backbone).
+        slim_neck_and_heads (bool): Let the FPN and head channels follow
+            the width too (:mod:`.slim_heads`; beyond the papers, which
+            slim the backbone only), so that a narrow width costs about
+            its share of the whole detector. Default False.
         **kwargs: The stock detector's arguments (``rpn_head``,
             ``roi_head``, ``bbox_head``, ``train_cfg``, ...).
     """
@@ -195,6 +211,7 @@ class JointSlimmableDetector:
                  sampler: Optional[Dict] = None,
                  loss_weights: Optional[Sequence[float]] = None,
                  eval_widths: Optional[Sequence[float]] = None,
+                 slim_neck_and_heads: bool = False,
                  **kwargs) -> None:
         if _plain(backbone).get('width') is not None:
             raise ValueError(
@@ -265,9 +282,21 @@ class JointSlimmableDetector:
                 'wrong. Remove norm_cfg from the neck and heads (SlimCLR '
                 'shares norm-free heads) or use a switchable backbone '
                 '(widths=[...]).')
-        for module in heads.values():
-            switch_norms_per_width(module, space.widths)
         read_leading_input_channels(self.neck, specs)
+        self.head_spec = None
+        if slim_neck_and_heads:
+            self.head_spec = head_channel_spec(self.neck.out_channels)
+            slim_neck_and_heads_of(self, self.head_spec,
+                                   stock_cfg.get('roi_head'))
+        for module in heads.values():
+            switch_norms_per_width(module, space.widths, self._norm_spec)
+
+    def _norm_spec(self, channels: int) -> ChannelSpec:
+        """Channels of a neck / head BN: the FPN's width-following ones
+        with slimmed heads, else the same at every width."""
+        if self.head_spec is not None and channels == self.head_spec.max:
+            return self.head_spec
+        return fixed_channels(channels)
 
     # ---- widths ---------------------------------------------------------
     def _check_widths(self, widths: Sequence[float],
@@ -372,6 +401,13 @@ class JointSlimmableDetector:
                     backbone[key] = copy.deepcopy(source[key])
             backbone.update(style='pytorch', init_cfg=None)
         cfg = copy.deepcopy(self._stock_cfg)
+        if self.head_spec is not None:
+            for part in ('neck', 'rpn_head', 'roi_head', 'bbox_head'):
+                if cfg.get(part) is not None:
+                    cfg[part] = heads_config_at(
+                        cfg[part], self.head_spec.max,
+                        self.head_spec.at(width),
+                        group_norm_default(getattr(self, part), width))
         cfg.update(type=self.stock_type, backbone=backbone)
         cfg['neck']['in_channels'] = self.backbone.feature_channels(width)
         return {k: v for k, v in cfg.items() if v is not None}
