@@ -15,9 +15,9 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=50),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    # Written to a temporary file and renamed, old ones removed only after:
-    # a kill at any point of a save leaves a complete checkpoint.
-    checkpoint=dict(type='slimmm.AtomicCheckpointHook', interval=10,
+    # slimmm.ExactResumeHook makes it atomic: written to a temporary file
+    # and renamed, old ones removed only after.
+    checkpoint=dict(type='CheckpointHook', interval=10,
                     max_keep_ckpts=2),
     sampler_seed=dict(type='DistSamplerSeedHook'),
 )

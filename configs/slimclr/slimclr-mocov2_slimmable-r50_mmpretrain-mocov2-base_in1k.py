@@ -12,9 +12,10 @@ _base_ = [
     'mmpretrain::_base_/default_runtime.py',
 ]
 custom_imports = dict(imports=['slimmm'], allow_failed_imports=False)
-# No kill loses a checkpoint; mmpretrain's MoCo v2 keeps the last three.
-default_hooks = dict(
-    checkpoint=dict(type='slimmm.AtomicCheckpointHook', max_keep_ckpts=3))
+# slimmm's exact --resume, and checkpoints that no kill loses (mmpretrain's
+# MoCo v2 keeps the last three).
+custom_hooks = [dict(type='slimmm.ExactResumeHook')]
+default_hooks = dict(checkpoint=dict(max_keep_ckpts=3))
 # A base read through `mmpretrain::` carries `_scope_` into collate_fn,
 # which mmengine 0.10.7's dataloader builder passes on to the function
 # (docs/notes/faq.md); naming the function anew drops it.

@@ -18,6 +18,7 @@ from slimmm.apis import load_config
 from slimmm.apis.transfer_checks import TransferInputError, check_data
 from slimmm.datasets import DataInputError, ReproducibleSampler
 from slimmm.datasets.samplers import SampleIndex, sample_seed
+from slimmm.engine.hooks.exact_resume_hook import reproducible_training_sampler
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TINY = osp.join(REPO,
@@ -140,10 +141,17 @@ def test_train_py_missing_root_is_one_line(tmp_path):
     assert not osp.exists(tmp_path / 'work')  # nothing was started
 
 
+def reproducible_loader(loader_cfg):
+    """The training loader as slimmm.ExactResumeHook leaves it (the config
+    names mmengine's DefaultSampler) and the sampler it draws from."""
+    loader = Runner.build_dataloader(loader_cfg, seed=0)
+    return loader, reproducible_training_sampler(loader)
+
+
 def fetch(loader_cfg, epoch, index):
     DefaultScope.get_instance(f'fetch-{epoch}-{index}',
                               scope_name='mmpretrain')
-    loader = Runner.build_dataloader(loader_cfg, seed=0)
+    loader, _ = reproducible_loader(loader_cfg)
     dataset = loader.dataset
     return dataset.__getitems__([SampleIndex(index, sample_seed(0, epoch,
                                                                 index))])[0]
@@ -173,9 +181,9 @@ def test_sampler_skips_the_used_part_of_an_epoch(tiny_imagenet):
     cfg = load_config(TINY, {
         'train_dataloader.dataset.data_root': tiny_imagenet['root']})
     DefaultScope.get_instance('sampler', scope_name='mmpretrain')
-    loader = Runner.build_dataloader(cfg.train_dataloader, seed=0)
-    sampler = loader.sampler
+    loader, sampler = reproducible_loader(cfg.train_dataloader)
     assert isinstance(sampler, ReproducibleSampler)
+    assert loader.batch_sampler.sampler is sampler
     sampler.set_epoch(3)
     whole = list(sampler)
     sampler.skip(10)
@@ -187,7 +195,7 @@ def test_sampler_skips_the_used_part_of_an_epoch(tiny_imagenet):
 def test_corrupt_image_is_named(copy_of_tiny):
     cfg = probe_cfg(copy_of_tiny)
     DefaultScope.get_instance('corrupt', scope_name='mmpretrain')
-    loader = Runner.build_dataloader(cfg.train_dataloader, seed=0)
+    loader, _ = reproducible_loader(cfg.train_dataloader)
     dataset = loader.dataset
     path = dataset.get_data_info(0)['img_path']
     with open(path, 'wb') as f:

@@ -21,8 +21,9 @@ train_dataloader = dict(
     batch_size=batch_size,
     num_workers=8,
     persistent_workers=True,
-    # Augmentations seeded by (seed, epoch, index); resumes mid-epoch.
-    sampler=dict(type='slimmm.ReproducibleSampler', shuffle=True),
+    # slimmm.ExactResumeHook (in the runtime) seeds its augmentations by
+    # (seed, epoch, index) and resumes it mid-epoch.
+    sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(type=dataset_type, data_root=data_root, split='train',
                  pipeline=train_pipeline))
 val_dataloader = dict(

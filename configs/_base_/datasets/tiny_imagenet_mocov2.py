@@ -37,8 +37,9 @@ train_dataloader = dict(
     num_workers=0,
     persistent_workers=False,  # mmpretrain train.py defaults to True
     drop_last=True,
-    # Augmentations seeded by (seed, epoch, index); resumes mid-epoch.
-    sampler=dict(type='slimmm.ReproducibleSampler', shuffle=True),
+    # slimmm.ExactResumeHook (in the runtime) seeds its augmentations by
+    # (seed, epoch, index) and resumes it mid-epoch.
+    sampler=dict(type='DefaultSampler', shuffle=True),
     collate_fn=dict(type='default_collate'),
     dataset=dict(type=dataset_type, data_root=data_root,
                  data_prefix='train', with_label=False,

@@ -15,6 +15,3 @@ model = dict(
     neck=dict(in_channels=None))
 # slimmm's exact --resume and checkpoints that no kill loses.
 custom_hooks = [dict(type='slimmm.ExactResumeHook')]
-default_hooks = dict(checkpoint=dict(type='slimmm.AtomicCheckpointHook'))
-train_dataloader = dict(
-    sampler=dict(type='slimmm.ReproducibleSampler', shuffle=True))

@@ -44,7 +44,7 @@ train_dataloader = dict(
     batch_size=batch_size,
     num_workers=8,
     persistent_workers=True,
-    sampler=dict(type='slimmm.ReproducibleSampler', shuffle=True),
+    sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(type=dataset_type, data_root=data_root, split=train_split,
                  pipeline=train_pipeline))
 val_dataloader = dict(

@@ -72,6 +72,17 @@ class AtomicCheckpointHook(CheckpointHook):
             backend_args = dict(backend=ATOMIC_BACKEND)
         super().__init__(*args, backend_args=backend_args, **kwargs)
 
+    @classmethod
+    def from_hook(cls, hook: CheckpointHook) -> 'AtomicCheckpointHook':
+        """This hook with the settings of a built mmengine
+        ``CheckpointHook`` (what :class:`slimmm.ExactResumeHook` puts in
+        its place, before any of its ``before_run`` work)."""
+        atomic = cls.__new__(cls)
+        atomic.__dict__.update(hook.__dict__)
+        if atomic.backend_args is None:
+            atomic.backend_args = dict(backend=ATOMIC_BACKEND)
+        return atomic
+
     def before_run(self, runner) -> None:
         super().before_run(runner)
         # mmengine has no public API for the checkpoint Runner.train() is

@@ -17,6 +17,3 @@ model = dict(
 # the epoch) and checkpoints that no kill loses (written atomically, old ones
 # removed after).
 custom_hooks = [dict(type='slimmm.ExactResumeHook')]
-default_hooks = dict(checkpoint=dict(type='slimmm.AtomicCheckpointHook'))
-train_dataloader = dict(
-    sampler=dict(type='slimmm.ReproducibleSampler', shuffle=True))
