@@ -17,8 +17,9 @@ model = dict(
         dict(type='BatchFixedSizePad', size=image_size, pad_mask=True)
     ]),
     backbone=dict(
+        # img_size stays 224, the pretraining's: its position embedding
+        # loads as it is and is interpolated to the 6x6 tokens of 96 px.
         arch='tiny',
-        img_size=image_size[0],
         drop_path_rate=0.,
         init_cfg=dict(checkpoint='work_dirs/pretrain/us-vit-tiny.pth')),
     train_cfg={{_base_.tiny_model.train_cfg}},
