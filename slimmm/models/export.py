@@ -253,9 +253,15 @@ def is_per_width_detector_config(model_cfg: Mapping) -> bool:
     """Whether a model config is a detector fine-tuned at ONE width of a
     slimmm backbone (``type='slimmm.MaskRCNN'`` etc., ``backbone.width``
     set): its checkpoint already holds that width's plain weights."""
-    backbone = model_cfg.get('backbone') if hasattr(model_cfg, 'get') \
-        else None
-    return (isinstance(backbone, Mapping) and 'neck' in model_cfg
+    from mmdet.models.detectors import BaseDetector
+    if not hasattr(model_cfg, 'get'):
+        return False
+    backbone = model_cfg.get('backbone')
+    type_name = str(model_cfg.get('type', ''))
+    detector = (MODELS.get(type_name.split('.', 1)[1])
+                if type_name.startswith('slimmm.') else None)
+    return (isinstance(detector, type) and issubclass(detector, BaseDetector)
+            and isinstance(backbone, Mapping)
             and backbone.get('width') is not None
             and str(backbone.get('type', '')).startswith('slimmm.'))
 

@@ -4,16 +4,18 @@ width exports to mmpretrain's VisionTransformer and mmdet's MaskRCNN,
 loading strictly and computing the same features."""
 import copy
 import os.path as osp
+import runpy
+import sys
 
 import pytest
 import torch
-from det_helpers import DET_CONFIGS
+from det_helpers import DET_CONFIGS, REPO
 from mmengine.config import ConfigDict
 
 from slimmm.apis import load_config
 from slimmm.models.detectors import match_neck_to_backbone
-from slimmm.models.export import (build_backbone, export_detector,
-                                  export_width, plain_detector_config)
+from slimmm.models.export import (build_backbone, export_width,
+                                  plain_detector_config)
 from slimmm.models.ops import using_width
 
 VIT_S = osp.join(DET_CONFIGS,
@@ -73,7 +75,8 @@ def _batch(num_images=2, size=96, num_classes=4):
     return torch.randn(num_images, 3, size, size, generator=gen), samples
 
 
-def test_tiny_detector_trains_and_exports_to_stock_mask_rcnn():
+def test_tiny_detector_trains_and_exports_to_stock_mask_rcnn(
+        tmp_path, monkeypatch):
     models = _mmdet_models()
     cfg = load_config(VIT_TINY, {'model.backbone.width': 0.5,
                                  'model.backbone.init_cfg': None})
@@ -92,7 +95,15 @@ def test_tiny_detector_trains_and_exports_to_stock_mask_rcnn():
                   detector.neck.resamplers[0][0].weight):
         assert param.grad is not None and param.grad.abs().sum() > 0
 
-    exported = export_detector(detector, cfg.model)
+    # The fine-tuned width through the export tool, as a user runs it.
+    checkpoint, out = tmp_path / 'vitdet.pth', tmp_path / 'vitdet_w0.5.pth'
+    torch.save({'state_dict': detector.state_dict()}, str(checkpoint))
+    tool = osp.join(REPO, 'tools', 'model_converters', 'export_width.py')
+    monkeypatch.setattr(sys, 'argv', [
+        tool, str(checkpoint), '--width', '0.5', '--out', str(out),
+        '--config', VIT_TINY, '--cfg-options', 'model.backbone.width=0.5'])
+    runpy.run_path(tool, run_name='__main__')
+    exported = torch.load(str(out), map_location='cpu', weights_only=False)
     plain = exported['meta']['plain_config']
     assert plain == plain_detector_config(cfg.model)
     assert plain['type'] == 'MaskRCNN'
