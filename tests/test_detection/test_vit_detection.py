@@ -32,15 +32,19 @@ def _mmdet_models():
 
 
 def test_recipe_and_neck_channels_per_width():
-    cfg = load_config(VIT_S)
+    cfg = load_config(VIT_S, {'model.backbone.width': 0.5,
+                              'model.backbone.init_cfg': None})
+    detector = _mmdet_models().build(copy.deepcopy(cfg.model))
+    assert detector.backbone.embed_dims_at(0.5) == 192
+    assert detector.neck.in_channels == 192
+    assert detector.neck.lateral_convs[2].conv.in_channels == 192
     for width in (1.0, 0.75, 0.5, 0.25, 0.4):
         backbone = dict(cfg.model.backbone, width=width)
         neck = match_neck_to_backbone(backbone, cfg.model.neck)
         # ViT-S: 384 channels, rounded to a multiple of its 6 heads.
         assert neck['in_channels'] == [6 * round(384 * width / 6)]
     backbone = cfg.model.backbone
-    assert backbone.out_type == 'featmap' and backbone.init_cfg['prefix'] \
-        == 'backbone.'
+    assert backbone.out_type == 'featmap'
     assert cfg.model.neck.type == 'slimmm.SimpleFeaturePyramid'
     assert cfg.model.neck.norm_cfg['type'] == 'mmpretrain.LN2d'
     assert cfg.model.data_preprocessor.batch_augments[0].size == (1024, 1024)
