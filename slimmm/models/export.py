@@ -12,6 +12,11 @@ with ``strict=True`` and no slimmm code. The exported file is::
 ``plain_config`` is the stock config to build (None when no stock network
 has these channels); ``static_config`` always works with slimmm imported.
 
+A detector fine-tuned at ONE width already holds that width's plain
+weights; :func:`export_detector` pairs them with the stock mmdet detector
+config (:func:`plain_detector_config`), e.g. ``MaskRCNN`` over mmpretrain's
+``VisionTransformer`` for the ViTDet-style configs.
+
 Universally slimmable networks (US-Nets) share one BN over all widths, so
 their statistics describe no single width: the BN must be recalibrated at
 the exported width (:func:`calibrate_bn`) before the export is meaningful.
