@@ -58,7 +58,11 @@ def two_iteration_options(cfg) -> Dict:
     if cfg.default_scope == 'mmdet' and not is_joint(cfg):
         options['model.backbone.width'] = 0.5  # the one width override
     init = cfg.model.backbone.get('init_cfg') or {}
-    if init.get('type') == 'Pretrained' and init.get('checkpoint') is None:
+    if 'ViT' in cfg.model.backbone.type and init:
+        # No ViT pretraining in the README's layout: a random initialisation,
+        # the override the ViT configs document.
+        options['model.backbone.init_cfg'] = None
+    elif init.get('type') == 'Pretrained' and init.get('checkpoint') is None:
         # Probes: the pretraining checkpoint the README passes.
         name = 'slimmable' if cfg.model.backbone.get('widths') else 'us'
         options['model.backbone.init_cfg.checkpoint'] = \

@@ -12,6 +12,11 @@ with ``strict=True`` and no slimmm code. The exported file is::
 ``plain_config`` is the stock config to build (None when no stock network
 has these channels); ``static_config`` always works with slimmm imported.
 
+A detector fine-tuned at ONE width already holds that width's plain
+weights; :func:`export_detector` pairs them with the stock mmdet detector
+config (:func:`plain_detector_config`), e.g. ``MaskRCNN`` over mmpretrain's
+``VisionTransformer`` for the ViTDet-style configs.
+
 Universally slimmable networks (US-Nets) share one BN over all widths, so
 their statistics describe no single width: the BN must be recalibrated at
 the exported width (:func:`calibrate_bn`) before the export is meaningful.
@@ -247,3 +252,90 @@ def save_exported(checkpoint: Dict, out: str, force: bool = False) -> str:
             'overwrite it.')
     save_atomically(checkpoint, out)  # a kill never leaves half a file
     return out
+
+
+def is_per_width_detector_config(model_cfg: Mapping) -> bool:
+    """Whether a model config is a detector fine-tuned at ONE width of a
+    slimmm backbone (``type='slimmm.MaskRCNN'`` etc., ``backbone.width``
+    set): its checkpoint already holds that width's plain weights."""
+    from mmdet.models.detectors import BaseDetector
+    if not hasattr(model_cfg, 'get'):
+        return False
+    backbone = model_cfg.get('backbone')
+    type_name = str(model_cfg.get('type', ''))
+    detector = (MODELS.get(type_name.split('.', 1)[1])
+                if type_name.startswith('slimmm.') else None)
+    return (isinstance(detector, type) and issubclass(detector, BaseDetector)
+            and isinstance(backbone, Mapping)
+            and backbone.get('width') is not None
+            and str(backbone.get('type', '')).startswith('slimmm.'))
+
+
+def _stock_backbone_type(type_name: str) -> str:
+    """A stock backbone type as an mmdet config names it: mmdet's own
+    (``ResNet``) bare, mmpretrain's (``VisionTransformer``) with its
+    scope."""
+    from mmdet.registry import MODELS as MMDET_MODELS
+    if type_name in MMDET_MODELS.module_dict or '.' in type_name:
+        return type_name
+    return 'mmpretrain.' + type_name
+
+
+def plain_detector_config(model_cfg: Mapping) -> Dict:
+    """The stock mmdet model config equal to a per-width slimmm detector
+    config (:func:`is_per_width_detector_config`).
+
+    The detector becomes mmdet's class of the same name (``MaskRCNN``);
+    the backbone the stock network of its width
+    (``BaseSlimmableBackbone.plain_config``: mmdet's ``ResNet``,
+    mmpretrain's ``VisionTransformer`` with ``out_type='featmap'``) or,
+    where no stock network has the width's channels, slimmm's static
+    network; the neck's ``in_channels`` are typed. A neck that exists only
+    in slimmm (``slimmm.SimpleFeaturePyramid``) stays slimmm's.
+
+    Raises:
+        ValueError: the config is not a per-width slimmm detector.
+    """
+    cfg = _to_dict(model_cfg)
+    if not is_per_width_detector_config(cfg):
+        raise ValueError(
+            f'{cfg.get("type")!r} with backbone width '
+            f'{(cfg.get("backbone") or {}).get("width")!r} is not a '
+            'per-width slimmm detector: expected e.g. '
+            "type='slimmm.MaskRCNN' with model.backbone.width=0.5.")
+    source = dict(cfg['backbone'], init_cfg=None)
+    width = float(source['width'])
+    type_name = source['type'].split('.', 1)[1]
+    kwargs = {k: v for k, v in source.items() if k != 'type'}
+    try:
+        # Shapes only: the meta device allocates and initialises nothing.
+        with torch.device('meta'):
+            backbone = MODELS.get(type_name)(**kwargs)
+    except NotImplementedError:  # its __init__ reads tensor values
+        backbone = MODELS.get(type_name)(**kwargs)
+    plain = backbone.plain_config(width)
+    if plain is None:
+        plain = source
+    else:
+        plain = dict(plain, type=_stock_backbone_type(plain['type']),
+                     init_cfg=None)
+    stock = dict(cfg, type=cfg['type'].split('.')[-1], backbone=plain)
+    if stock.get('neck') is not None:
+        stock['neck'] = dict(stock['neck'],
+                             in_channels=backbone.feature_channels(width))
+    return stock
+
+
+def export_detector(detector: nn.Module, model_cfg: Mapping,
+                    source: Optional[str] = None) -> Dict:
+    """The checkpoint dict of a per-width detector as the stock detector
+    of :func:`plain_detector_config`: ``state_dict`` (its keys are already
+    the stock ones: the backbone was built static at its width) and
+    ``meta`` (``width``, ``plain_config``)."""
+    plain = plain_detector_config(model_cfg)
+    state_dict = {k: v.detach().clone()
+                  for k, v in detector.state_dict().items()}
+    return dict(state_dict=state_dict,
+                meta=dict(width=float(model_cfg['backbone']['width']),
+                          plain_config=plain, protocol='per-width',
+                          source=source))

@@ -54,7 +54,16 @@ def test_stock_train_runs_tiny_config(path, stock_train_run):
         metrics = {k for r in run['records'] for k in r if '/' in k}
         # e.g. coco/bbox_mAP, width_1.0/accuracy/top1
         assert metrics, run['records']
-    if cfg.default_scope == 'mmdet':
+    if cfg.model.get('neck', {}).get('type') == \
+            'slimmm.SimpleFeaturePyramid':
+        # ViTDet's pyramid reads the last ViT block: ViT-Tiny at 0.5 has 96
+        # channels, the stride-16 level convolves them directly.
+        checkpoint, = glob.glob(osp.join(run['work_dir'], '*.pth'))
+        state = torch.load(checkpoint, map_location='cpu',
+                           weights_only=False)['state_dict']
+        assert state['backbone.cls_token'].shape[-1] == 96
+        assert state['neck.lateral_convs.2.conv.weight'].shape[1] == 96
+    elif cfg.default_scope == 'mmdet':
         # FPN in_channels followed model.backbone.width=0.5 (R-18 at 0.5:
         # 32, 64, 128, 256 channels); a joint detector's FPN is full width.
         checkpoint, = glob.glob(osp.join(run['work_dir'], '*.pth'))

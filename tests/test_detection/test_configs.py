@@ -47,9 +47,10 @@ def test_configs_are_shipped():
 
 
 # The joint-protocol configs (one detector at all widths) have their own
-# checks in test_joint_protocol.py.
-@pytest.mark.parametrize('path', [p for p in CONFIGS
-                                  if 'tiny' not in p and 'joint' not in p],
+# checks in test_joint_protocol.py, the ViTDet-style ViT recipe (LayerNorm,
+# LSJ, AdamW) in test_vit_detection.py.
+@pytest.mark.parametrize('path', [p for p in CONFIGS if 'tiny' not in p and
+                                  'joint' not in p and 'vit' not in p],
                          ids=osp.basename)
 def test_paper_config_builds_with_its_recipe(path):
     default = load_config(path)

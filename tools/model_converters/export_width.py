@@ -14,6 +14,14 @@ Runner stores in the checkpoint (``meta['cfg']``). Universally slimmable
 checkpoints share BN statistics over all widths: ``--calib-data`` (a folder
 of training images) is required to recalibrate them at the exported width.
 
+A checkpoint of a detector fine-tuned at ONE width (``slimmm.MaskRCNN`` etc.
+with ``model.backbone.width`` set, e.g. the ViTDet-style
+``mask-rcnn_us-vit-small_simple-fpn_16xb4-lsj-100e_coco.py``) is exported
+whole: ``meta['plain_config']`` is the stock mmdet detector (the backbone
+mmdet's ``ResNet`` or mmpretrain's ``VisionTransformer``, typed neck
+``in_channels``) that loads ``state_dict`` strictly; ``--width`` must be
+the width it was fine-tuned at.
+
 A checkpoint of a joint slimmable detector (``slimmm.JointMaskRCNN`` /
 ``slimmm.JointFasterRCNN``, the joint protocol) exports the whole detector
 at that width: ``meta['plain_config']`` is the stock mmdet model config
@@ -28,8 +36,9 @@ from mmengine.config import DictAction
 import slimmm  # noqa: F401  (registries, safe checkpoint loading)
 from slimmm.models.detectors import build_joint_detector, is_joint_config
 from slimmm.models.export import (calibrate_backbone, checkpoint_config,
-                                  export_width, load_slimmable_backbone,
-                                  save_exported)
+                                  export_detector, export_width,
+                                  is_per_width_detector_config,
+                                  load_slimmable_backbone, save_exported)
 from slimmm.utils.checkpoint import (load_state_dict_strict, read_checkpoint,
                                      state_dict_of)
 
@@ -72,6 +81,9 @@ def main():
     if is_joint_config(cfg.get('model') or {}):
         export_joint_detector(args, cfg, ckpt)
         return
+    if is_per_width_detector_config(cfg.get('model') or {}):
+        export_per_width_detector(args, cfg, ckpt)
+        return
     backbone, backbone_cfg = load_slimmable_backbone(
         args.checkpoint, args.config, args.prefix, args.cfg_options)
     width = backbone.check_width(args.width)  # fail before any compute
@@ -107,6 +119,34 @@ def main():
     else:
         print(f'  stock config:  {meta["plain_config"]}')
     print(f'  slimmm config: {meta["static_config"]}')
+
+
+def export_per_width_detector(args, cfg, ckpt) -> None:
+    """Write a detector fine-tuned at one width as the stock detector."""
+    from mmdet.registry import MODELS as MMDET_MODELS
+    from mmengine.config import ConfigDict
+    from mmengine.model import revert_sync_batchnorm
+    from mmengine.registry import DefaultScope
+    trained = float(cfg.model.backbone.width)
+    if args.width != trained:
+        raise SystemExit(
+            f'This detector was fine-tuned at width {trained}; it holds no '
+            f'other width. Pass --width {trained}.')
+    model_cfg = cfg.model.to_dict()
+    model_cfg['backbone']['init_cfg'] = None
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        detector = revert_sync_batchnorm(
+            MMDET_MODELS.build(ConfigDict(model_cfg)))
+    load_state_dict_strict(
+        detector, state_dict_of(ckpt), args.checkpoint,
+        hint='Expected a checkpoint written by tools/train.py with this '
+        'config; pass --config CONFIG of the run that wrote it.')
+    exported = export_detector(detector, model_cfg, source=args.checkpoint)
+    save_exported(exported, args.out, args.force)
+    plain = exported['meta']['plain_config']
+    print(f'Wrote the {cfg.model.type} at width {trained} to {args.out}.')
+    print(f'  stock model type: {plain["type"]}, backbone: '
+          f'{plain["backbone"]["type"]}, neck: {plain["neck"]["type"]}')
 
 
 def export_joint_detector(args, cfg, ckpt) -> None:
