@@ -63,6 +63,11 @@ def test_mismatching_in_channels_refused_in_one_line():
         match_segmentor_to_backbone(model.backbone, model.decode_head, None,
                                     dict(model.auxiliary_head,
                                          in_channels=256))
+    from slimmm.models.segmentors import EncoderDecoder
+    with pytest.raises(ValueError, match=r"^model.pretrained='open-mmlab://"
+                       r"resnet50_v1c' .* set model.pretrained=None"):
+        EncoderDecoder(model.backbone, model.decode_head,
+                       pretrained='open-mmlab://resnet50_v1c')
     fpn = width_configs(FPN_CITYSCAPES, None, [0.5], NO_WEIGHTS)[0].model
     with pytest.raises(ValueError, match=r"^model.decode_head.in_channels="
                        r"None, but the head reads the neck \('FPN'\).*type "

@@ -99,6 +99,15 @@ class EncoderDecoder(MMSegEncoderDecoder):
     def __init__(self, backbone: Dict, decode_head: Dict,
                  neck: Optional[Dict] = None,
                  auxiliary_head: HeadConfig = None, **kwargs) -> None:
+        if kwargs.get('pretrained') is not None:
+            # mmseg would hand it to the backbone as ``pretrained=``, which
+            # a slimmm backbone does not take: its weights come from the
+            # slimmable checkpoint (init_cfg).
+            raise ValueError(
+                f'model.pretrained={kwargs["pretrained"]!r} (mmseg\'s '
+                'ImageNet weights for its ResNetV1c) cannot load into '
+                f'{backbone.get("type")!r}: set model.pretrained=None and '
+                'give the slimmable checkpoint as model.backbone.init_cfg.')
         super().__init__(backbone=backbone,
                          **match_segmentor_to_backbone(
                              backbone, decode_head, neck, auxiliary_head),
