@@ -2,14 +2,12 @@
 
 Each is the stock dataset class (mmpretrain ``CustomDataset`` /
 ``CIFAR10`` / ``CIFAR100``, mmdet ``VOCDataset`` / ``CocoDataset``, mmseg
-``ADE20KDataset``) whose
-construction first calls the generator of :mod:`slimmm.datasets.synthetic`
-for its root. The generator is idempotent and deterministic: it writes the
-data when the folder is absent (seconds), checks it when present, and
-refuses a folder made with other settings. So ``tools/train.py
-configs/<algo>/*tiny*.py`` (slimmm's or the stock mmpretrain / mmdet /
-mmseg one)
-works on a fresh clone.
+``ADE20KDataset``) whose construction first calls the generator of
+:mod:`slimmm.datasets.synthetic` for its root. The generator is idempotent
+and deterministic: it writes the data when the folder is absent (seconds),
+checks it when present, and refuses a folder made with other settings. So
+``tools/train.py configs/<algo>/*tiny*.py`` (slimmm's or the stock
+mmpretrain / mmdet / mmseg one) works on a fresh clone.
 """
 import os
 import os.path as osp
@@ -194,9 +192,11 @@ class TinyADE20KDataset(_MadeOnFirstUse, ADE20KDataset):
 
     Its classes are the generator's default shapes, not ADE20K's 150: the
     label maps hold ``k + 1`` for shape ``k`` (0: no shape, ignored after
-    the stock ``reduce_zero_label``), and mmseg refuses class names that
-    are not among a dataset's own. Data made with other ``shapes`` needs
-    ``metainfo=dict(classes=...)`` naming them.
+    the stock ``reduce_zero_label``), and ADE20K's names would leave 146
+    classes that never occur in the mIoU. mmseg refuses
+    ``metainfo=dict(classes=...)`` with names its class does not list, so
+    data made with other ``shapes`` needs a subclass whose ``METAINFO``
+    names them.
     """
     METAINFO = dict(
         classes=COCO_SHAPES,
