@@ -16,6 +16,7 @@ from typing import Dict, List, Mapping, Optional, Sequence
 import torch
 import torch.nn as nn
 from mmengine.analysis import FlopAnalyzer, parameter_count
+from mmengine.config import ConfigDict
 
 from ..models.export import build_backbone, static_at
 
@@ -242,7 +243,8 @@ def model_complexity(model_cfg: Mapping, input_shape: Sequence[int],
     cfg = dict(copy.deepcopy(dict(model_cfg)))
     cfg['backbone'] = dict(cfg['backbone'], init_cfg=None)
     with DefaultScope.overwrite_default_scope(scope):
-        model = revert_sync_batchnorm(registry.build(cfg)).eval()
+        model = revert_sync_batchnorm(registry.build(
+            ConfigDict(cfg))).eval()
     with torch.no_grad():
         flops = FlopAnalyzer(_TensorMode(model, [sample]),
                              (torch.zeros(1, 3, height, width), ))

@@ -3,18 +3,19 @@ per width equals one graph of the summed losses, width-w features enter the
 FPN as zero-padded ones, BN in heads is per width, a width exports to a
 stock mmdet detector with equal predictions, bad input fails early."""
 import copy
+import os.path as osp
 
 import pytest
 import torch
 import torch.nn.functional as F
-from det_helpers import JOINT_TINY_COCO, JOINT_TINY_VOC, WIDTHS
+from det_helpers import DET_CONFIGS, JOINT_TINY_COCO, JOINT_TINY_VOC, WIDTHS
 from mmengine.config import ConfigDict
 from mmengine.model import revert_sync_batchnorm
 from mmengine.optim import OptimWrapper
 from mmengine.registry import DefaultScope
 
 from slimmm.apis.config import load_config
-from slimmm.models.detectors import (JointSlimmableTwoStageDetector,
+from slimmm.models.detectors import (JointSlimmableDetector,
                                      build_joint_detector)
 from slimmm.models.ops import (SwitchableBatchNorm2d, calibrate_bn,
                                convert_to_static, set_width, using_width)
@@ -234,4 +235,93 @@ def test_universal_export_recalibrates_then_matches_stock_detector(
 def test_export_refuses_a_width_outside_the_backbone(joint_mask_rcnn):
     with pytest.raises(ValueError, match='not one of'):
         joint_mask_rcnn.export(0.6)
-    assert isinstance(joint_mask_rcnn, JointSlimmableTwoStageDetector)
+    assert isinstance(joint_mask_rcnn, JointSlimmableDetector)
+
+
+@pytest.mark.parametrize('name, stock_type', [
+    ('retinanet_slimmable-r18_fpn_joint_tiny-coco.py', 'RetinaNet'),
+    ('fcos_slimmable-r18_fpn_joint_tiny-coco.py', 'FCOS'),
+])
+def test_one_stage_detectors_train_every_width_and_export_stock(
+        name, stock_type):
+    """RetinaNet (whose FPN convolves the backbone's last output for its
+    extra level) and FCOS: one step trains the four widths; a width
+    exports to the stock detector with equal predictions."""
+    from mmdet.registry import MODELS
+    torch.manual_seed(0)
+    model = build_joint_detector(model_cfg(osp.join(DET_CONFIGS, name)))
+    reference = copy.deepcopy(model)
+    data = demo_batch(model, with_mask=False)
+    optim_wrapper = OptimWrapper(
+        torch.optim.SGD(model.parameters(), lr=1e-3))
+    log_vars = model.train_step(copy.deepcopy(data), optim_wrapper)
+    assert [k for k in log_vars if k.endswith('/loss_cls')] == [
+        f'width_{w}/loss_cls' for w in WIDTHS]
+    # Every width's backbone-reading neck convs received a gradient step.
+    for (key, before), after in zip(reference.neck.state_dict().items(),
+                                    model.neck.state_dict().values()):
+        assert not torch.equal(before, after), key
+
+    model = reference.eval()
+    exported = model.export(0.5)
+    plain = exported['meta']['plain_config']
+    assert plain['type'] == stock_type
+    assert plain['neck']['in_channels'] == [32, 64, 128, 256]
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        stock = revert_sync_batchnorm(MODELS.build(ConfigDict(plain)))
+    stock.load_state_dict(exported['state_dict'], strict=True)
+    batch = model.data_preprocessor(
+        demo_batch(model, seed=3, batch_size=1, with_mask=False), False)
+    with torch.no_grad():
+        ours = model(**copy.deepcopy(batch), mode='predict', width=0.5)
+        theirs = stock.eval()(**copy.deepcopy(batch), mode='predict')
+    assert len(ours[0].pred_instances) > 0
+    torch.testing.assert_close(ours[0].pred_instances.bboxes,
+                               theirs[0].pred_instances.bboxes)
+    torch.testing.assert_close(ours[0].pred_instances.scores,
+                               theirs[0].pred_instances.scores)
+
+
+@pytest.mark.parametrize('config', [
+    JOINT_TINY_COCO,  # Mask R-CNN: RoI extractors, fc and mask deconv
+    JOINT_TINY_VOC,  # Faster R-CNN: BN in the neck and box head
+    osp.join(DET_CONFIGS, 'fcos_slimmable-r18_fpn_joint_tiny-coco.py'),  # GN
+], ids=['mask-rcnn', 'faster-rcnn-bn', 'fcos-gn'])
+def test_slimmed_neck_and_heads_export_stock_detectors_and_cost_less(
+        config):
+    """With slim_neck_and_heads the FPN / head channels follow the width:
+    a width exports to the stock detector with those channels (strict
+    load, equal predictions), and the whole detector at 0.25 costs far
+    less than with backbone-only slimming."""
+    from mmdet.registry import MODELS
+
+    from slimmm.analysis import model_complexity
+    torch.manual_seed(0)
+    model = build_joint_detector(model_cfg(config, slim_neck_and_heads=True))
+    with_mask = 'mask-rcnn' in config
+    model.train_step(demo_batch(model, with_mask=with_mask),
+                     OptimWrapper(torch.optim.SGD(model.parameters(),
+                                                  lr=1e-4)))
+    model.eval()
+    full = model.neck.out_channels
+    exported = model.export(0.5)
+    plain = exported['meta']['plain_config']
+    assert plain['neck']['out_channels'] == full // 2
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        stock = revert_sync_batchnorm(MODELS.build(ConfigDict(plain)))
+    stock.load_state_dict(exported['state_dict'], strict=True)
+    batch = model.data_preprocessor(
+        demo_batch(model, seed=3, batch_size=1, with_mask=with_mask), False)
+    with torch.no_grad():
+        ours = model(**copy.deepcopy(batch), mode='predict', width=0.5)
+        theirs = stock.eval()(**copy.deepcopy(batch), mode='predict')
+    assert len(ours[0].pred_instances) > 0
+    torch.testing.assert_close(ours[0].pred_instances.bboxes,
+                               theirs[0].pred_instances.bboxes)
+
+    if with_mask:  # the whole detector's cost at 0.25
+        backbone_only = build_joint_detector(model_cfg(config))
+        slim_cost, backbone_only_cost = (
+            model_complexity(m.plain_config(0.25), (64, 64))['model_GFLOPs']
+            for m in (model, backbone_only))
+        assert slim_cost < 0.6 * backbone_only_cost

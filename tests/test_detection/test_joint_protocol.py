@@ -44,6 +44,8 @@ def test_one_run_evaluates_every_width_with_coco_metric(
         assert 0 <= row['AP_bb'] <= 100 and 0 <= row['AP_mk'] <= 100
         assert row['params'] > 0 and row['flops'] > 0
     assert rows[0]['params'] > rows[-1]['params']
+    # The whole detector's cost of each width (its stock export).
+    assert rows[0]['model_GFLOPs'] > rows[-1]['model_GFLOPs'] > 0
     with open(osp.join(work_dir, 'transfer_results.csv')) as f:
         table = list(csv.DictReader(f))
     assert [t['protocol'] for t in table] == ['joint'] * 4
@@ -138,7 +140,9 @@ def test_joint_config_is_refused_by_the_per_width_protocol(r18_checkpoint):
 @pytest.mark.parametrize('name', [
     'mask-rcnn_slimmable-r50_fpn_joint-4widths_8xb8-1x_coco.py',
     'faster-rcnn_slimmable-r50_fpn_joint-4widths_voc0712.py',
-    'mask-rcnn_us-r50_fpn_joint-sandwich_8xb8-1x_coco.py'])
+    'mask-rcnn_us-r50_fpn_joint-sandwich_8xb8-1x_coco.py',
+    'retinanet_slimmable-r50_fpn_joint-4widths_8xb8-1x_coco.py',
+    'fcos_slimmable-r50_fpn_joint-4widths_8xb8-1x_coco.py'])
 def test_paper_joint_configs_build_with_their_recipe(name):
     from slimmm.apis.config import load_config
     from slimmm.models.detectors import build_joint_detector
@@ -149,12 +153,15 @@ def test_paper_joint_configs_build_with_their_recipe(name):
     assert cfg.val_cfg.type == 'slimmm.PerWidthValLoop'
     assert cfg.model_wrapper_cfg.type == \
         'slimmm.SubnetDistributedDataParallel'
-    if 'coco' in name:  # SlimCLR Table 2: lr 0.08 for 8 GPUs x 8 images
+    if 'mask-rcnn' in name:  # SlimCLR Table 2: lr 0.08, 8 GPUs x 8 images
         assert cfg.train_dataloader.batch_size == 8
         assert cfg.optim_wrapper.optimizer.lr == 0.08
         assert cfg.param_scheduler[0].end == 500  # warm-up iterations
         assert cfg.train_cfg.max_epochs == 12
         assert cfg.model.neck.norm_cfg is None
+    elif name.startswith(('retinanet', 'fcos')):
+        # mmdet's lr 0.01 per 16 images, for 64
+        assert cfg.optim_wrapper.optimizer.lr == 0.04
     model = build_joint_detector(cfg.model)
     assert model.eval_widths == WIDTHS
     if 'us-r50' in name:

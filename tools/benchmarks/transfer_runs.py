@@ -367,12 +367,13 @@ def _joint(config, checkpoint, widths, work_dir, launcher, gpus,
     if not is_joint_config(cfg.model):
         raise TransferInputError(
             f'--protocol joint needs a joint detector config '
-            f"(model.type='slimmm.JointMaskRCNN' or 'slimmm.JointFasterRCNN'"
-            f'); {config} builds {cfg.model.get("type")!r}. Use a '
+            f"(model.type='slimmm.JointMaskRCNN', 'slimmm.JointRetinaNet', "
+            f'...); {config} builds {cfg.model.get("type")!r}. Use a '
             '*_joint* config, or --protocol per-width for this one.')
     if data_root is not None:
         redirect_data_root(cfg, data_root)
-    widths = build_joint_detector(cfg.model).eval_widths
+    detector = build_joint_detector(cfg.model)
+    widths = detector.eval_widths
     check_checkpoint(checkpoint, dict(cfg.model.backbone), widths)
     check_datasets(cfg)
     work_dir = _work_dir(config, work_dir)
@@ -390,6 +391,11 @@ def _joint(config, checkpoint, widths, work_dir, launcher, gpus,
                                 partition, port)
         rows = joint_rows(metrics, widths, dict(cfg.model.backbone),
                           complexity_input_size)
+        # Each width's whole detector: the stock one it exports to.
+        from slimmm.analysis import eval_input_shape, model_complexity
+        for row in rows:
+            row.update(model_complexity(detector.plain_config(row['width']),
+                                        eval_input_shape(cfg)))
         _write_json(result_file, dict(
             rows=rows, metrics=metrics, checkpoint=checkpoint,
             config=config, seconds=round(time.time() - start, 1)))

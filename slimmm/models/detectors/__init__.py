@@ -1,6 +1,6 @@
 """mmdet detectors over slimmm backbones (one per file)."""
-from .joint import (JointFasterRCNN, JointMaskRCNN,
-                    JointSlimmableTwoStageDetector, build_joint_detector,
+from .joint import (JointFasterRCNN, JointFCOS, JointMaskRCNN, JointRetinaNet,
+                    JointSlimmableDetector, build_joint_detector,
                     feature_specs, is_joint_config,
                     read_leading_input_channels, switch_norms_per_width)
 from .width_matched import (FCOS, FasterRCNN, MaskRCNN, RetinaNet,
@@ -10,7 +10,8 @@ from .width_matched import (FCOS, FasterRCNN, MaskRCNN, RetinaNet,
 __all__ = [
     'FasterRCNN', 'MaskRCNN', 'RetinaNet', 'FCOS', 'WidthMatchedNeckMixin',
     'backbone_feature_channels', 'match_neck_to_backbone',
-    'JointSlimmableTwoStageDetector', 'JointMaskRCNN', 'JointFasterRCNN',
+    'JointSlimmableDetector', 'JointMaskRCNN', 'JointFasterRCNN',
+    'JointRetinaNet', 'JointFCOS',
     'build_joint_detector', 'is_joint_config', 'feature_specs',
     'read_leading_input_channels', 'switch_norms_per_width'
 ]

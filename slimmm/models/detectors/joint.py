@@ -1,6 +1,7 @@
-"""The joint slimmable detector: one two-stage detector fine-tuned at every
-width together (SlimCLR section 4.3, Table 2; Slimmable Networks, Yu et
-al. 2019, section 4.3).
+"""The joint slimmable detector: one detector fine-tuned at every width
+together (SlimCLR section 4.3, Table 2; Slimmable Networks, Yu et al.
+2019, section 4.3), for any mmdet detector with a backbone and an FPN-like
+neck: two-stage (Mask / Faster R-CNN) and one-stage (RetinaNet, FCOS).
 
 Only the backbone is slimmable (switchable BN, or sliced BN for a
 universally slimmable backbone). Its width-``w`` features enter ONE
@@ -21,14 +22,23 @@ all-reduce per iteration.
 
 A width exports as a stock mmdet detector (:meth:`export`): stock ``ResNet``
 at that width's channels, stock FPN with that width's ``in_channels``.
+
+Another mmdet detector joins in two lines (the mixin first, so that it sees
+the config before the stock class builds)::
+
+    @MODELS.register_module()
+    class JointATSS(JointSlimmableDetector, mmdet.models.detectors.ATSS):
+        stock_type = 'ATSS'
 """
 import copy
-from typing import Dict, List, Optional, Sequence, Union
+from typing import Callable, Dict, List, Optional, Sequence, Union
 
 import torch
 import torch.nn as nn
-from mmdet.models.detectors import TwoStageDetector
-from mmdet.registry import MODELS as MMDET_MODELS
+from mmdet.models.detectors import FCOS as MMDetFCOS
+from mmdet.models.detectors import FasterRCNN as MMDetFasterRCNN
+from mmdet.models.detectors import MaskRCNN as MMDetMaskRCNN
+from mmdet.models.detectors import RetinaNet as MMDetRetinaNet
 from mmengine.config import ConfigDict
 from mmengine.optim import OptimWrapper
 
@@ -39,6 +49,8 @@ from ..ops import (ChannelSpec, CPUSyncBatchNorm, SlimmableConv2d,
                    metric_prefix, set_width, using_width)
 from ..subnets import (WidthSampler, backward_each, build_phases,
                        training_progress)
+from .slim_heads import group_norm_default, head_channel_spec, heads_config_at
+from .slim_heads import slim_neck_and_heads as slim_neck_and_heads_of
 from .width_matched import match_neck_to_backbone
 
 _BN_TYPES = (nn.modules.batchnorm._BatchNorm, )
@@ -78,11 +90,20 @@ def _norm_cfg_of(bn: nn.modules.batchnorm._BatchNorm) -> Dict:
                 requires_grad=bn.weight is None or bn.weight.requires_grad)
 
 
-def switch_norms_per_width(module: nn.Module,
-                           widths: Sequence[float]) -> int:
+def switch_norms_per_width(
+        module: nn.Module, widths: Sequence[float],
+        spec_of: Callable[[int], ChannelSpec] = fixed_channels) -> int:
     """Replace, in place, every BN of ``module`` by a switchable BN with one
-    copy of it per width (the same channels at every width, statistics and
-    affine parameters private to each width). Returns how many."""
+    copy of it per width (statistics and affine parameters private to each
+    width). Returns how many.
+
+    Args:
+        module (nn.Module): The neck or a head.
+        widths (Sequence[float]): One member per width.
+        spec_of (Callable): The channels of a BN with ``num_features``
+            channels as a function of the width (default: the same at every
+            width); each member starts from the BN's leading channels.
+    """
     count = 0
     for name, child in list(module.named_children()):
         if isinstance(child, _BN_TYPES):
@@ -92,14 +113,15 @@ def switch_norms_per_width(module: nn.Module,
                     f'{type(child).__name__} {name!r}: only 2d BN layers in '
                     'necks and heads can be made switchable per width.')
             switchable = SwitchableBatchNorm2d(
-                fixed_channels(child.num_features), widths,
-                _norm_cfg_of(child))
+                spec_of(child.num_features), widths, _norm_cfg_of(child))
             for member in switchable.norms.values():
-                member.load_state_dict(child.state_dict())
+                member.load_state_dict({
+                    key: value[:member.num_features] if value.dim() else value
+                    for key, value in child.state_dict().items()})
             setattr(module, name, switchable)
             count += 1
         else:
-            count += switch_norms_per_width(child, widths)
+            count += switch_norms_per_width(child, widths, spec_of)
     return count
 
 
@@ -116,34 +138,45 @@ def read_leading_input_channels(neck: nn.Module,
             f'The joint detector feeds every width into one full-width neck '
             f'through its lateral convolutions; {type(neck).__name__} has no '
             '`lateral_convs`. Use an FPN-like neck (mmdet FPN, PAFPN).')
-    if getattr(neck, 'add_extra_convs', False) == 'on_input':
-        raise ValueError(
-            "FPN add_extra_convs='on_input' convolves the backbone's last "
-            'output directly, at the full channel count; use '
-            "add_extra_convs=False or 'on_output' with the joint detector.")
     start = getattr(neck, 'start_level', 0)
     for index, lateral in enumerate(laterals):
         conv = lateral.conv
         spec = specs[start + index]
-        if conv.in_channels != spec.max or conv.kernel_size != (1, 1):
-            raise ValueError(
-                f'Lateral conv {index} of the neck has {conv.in_channels} '
-                f'input channels; the backbone gives {spec.max} at full '
-                'width (set neck.in_channels to the full-width channels).')
-        sliced = SlimmableConv2d(spec, fixed_channels(conv.out_channels), 1,
-                                 bias=conv.bias is not None)
-        sliced.load_state_dict(conv.state_dict())
-        lateral.conv = sliced
+        lateral.conv = _reading_leading_channels(conv, spec)
+    if getattr(neck, 'add_extra_convs', False) == 'on_input':
+        # RetinaNet's FPN: the first extra level convolves the backbone's
+        # last used output itself (mmdet FPN: fpn_convs[len(laterals)]).
+        extra = neck.fpn_convs[len(laterals)]
+        extra.conv = _reading_leading_channels(
+            extra.conv, specs[neck.backbone_end_level - 1])
 
 
-@MODELS.register_module()
-class JointSlimmableTwoStageDetector(TwoStageDetector):
-    """A two-stage detector trained at all widths of a slimmable backbone.
+def _reading_leading_channels(conv: nn.Conv2d,
+                              spec: ChannelSpec) -> SlimmableConv2d:
+    """``conv`` (same weights) reading the first ``spec.at(width)`` input
+    channels."""
+    if conv.in_channels != spec.max or conv.groups != 1:
+        raise ValueError(
+            f'A neck conv reading the backbone has {conv.in_channels} input '
+            f'channels; the backbone gives {spec.max} at full width (set '
+            'neck.in_channels to the full-width channels).')
+    sliced = SlimmableConv2d(spec, fixed_channels(conv.out_channels),
+                             conv.kernel_size, stride=conv.stride,
+                             padding=conv.padding, dilation=conv.dilation,
+                             bias=conv.bias is not None)
+    sliced.load_state_dict(conv.state_dict())
+    return sliced
 
-    Takes the arguments of mmdet's ``TwoStageDetector`` (a stock Mask /
-    Faster R-CNN config), with ``backbone`` a slimmable backbone without
-    ``width`` and ``neck.in_channels`` the backbone's full-width channels
-    (filled in when None or left out).
+
+class JointSlimmableDetector:
+    """Mixin that trains a stock mmdet detector at all widths of a
+    slimmable backbone; the stock class follows it in the bases
+    (:class:`JointMaskRCNN`, :class:`JointRetinaNet`, ...).
+
+    Takes the stock detector's arguments (a stock Mask R-CNN / RetinaNet /
+    ... config), with ``backbone`` a slimmable backbone without ``width``
+    and ``neck.in_channels`` the backbone's full-width channels (filled in
+    when None or left out).
 
     Args:
         train_widths (Sequence[float], optional): Widths trained every
@@ -160,38 +193,47 @@ class JointSlimmableTwoStageDetector(TwoStageDetector):
         eval_widths (Sequence[float], optional): Widths the per-width
             val/test loops evaluate (default: ``train_widths``, or
             ``1.0, 0.75, 0.5, 0.25`` for a universal backbone).
-        **kwargs: ``TwoStageDetector`` arguments.
+        slim_neck_and_heads (bool): Let the FPN and head channels follow
+            the width too (:mod:`.slim_heads`; beyond the papers, which
+            slim the backbone only), so that a narrow width costs about
+            its share of the whole detector. Default False.
+        **kwargs: The stock detector's arguments (``rpn_head``,
+            ``roi_head``, ``bbox_head``, ``train_cfg``, ...).
     """
 
     #: The mmdet detector a width exports to.
-    stock_type = 'TwoStageDetector'
+    stock_type: str = ''
 
     def __init__(self,
                  backbone: Dict,
                  neck: Dict,
-                 rpn_head: Optional[Dict] = None,
-                 roi_head: Optional[Dict] = None,
-                 train_cfg: Optional[Dict] = None,
-                 test_cfg: Optional[Dict] = None,
-                 data_preprocessor: Optional[Dict] = None,
-                 init_cfg: Optional[Dict] = None,
                  train_widths: Optional[Sequence[float]] = None,
                  sampler: Optional[Dict] = None,
                  loss_weights: Optional[Sequence[float]] = None,
-                 eval_widths: Optional[Sequence[float]] = None):
+                 eval_widths: Optional[Sequence[float]] = None,
+                 slim_neck_and_heads: bool = False,
+                 **kwargs) -> None:
         if _plain(backbone).get('width') is not None:
             raise ValueError(
                 f'{type(self).__name__} trains every width of one backbone; '
                 f"remove model.backbone.width={_plain(backbone)['width']} "
                 '(or use the per-width protocol, which fine-tunes one width '
                 'per run).')
-        # mmdet reads train_cfg.rpn / test_cfg.rpn as attributes.
-        train_cfg, test_cfg = (None if c is None else ConfigDict(c)
-                               for c in (train_cfg, test_cfg))
-        super().__init__(
-            backbone=backbone, neck=None, rpn_head=rpn_head,
-            roi_head=roi_head, train_cfg=train_cfg, test_cfg=test_cfg,
-            data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        # Two-stage detectors read train_cfg.rpn / test_cfg.rpn as
+        # attributes.
+        for key in ('train_cfg', 'test_cfg'):
+            if kwargs.get(key) is not None:
+                kwargs[key] = ConfigDict(kwargs[key])
+        # Every width enters the full-width neck: its in_channels are the
+        # backbone's at full width (filled in when None).
+        neck = _plain(neck)
+        neck.setdefault('in_channels', None)
+        neck = match_neck_to_backbone(_plain(backbone), neck)
+        # Before the stock class adds train_cfg / test_cfg to its heads.
+        stock_cfg = dict(backbone=_plain(backbone), neck=neck,
+                         **{k: _plain(v) for k, v in kwargs.items()})
+        super().__init__(backbone=backbone, neck=copy.deepcopy(neck),
+                         **kwargs)
         if not isinstance(self.backbone, BaseSlimmableBackbone):
             raise TypeError(
                 f'{type(self).__name__} needs a slimmable backbone (e.g. '
@@ -199,17 +241,7 @@ class JointSlimmableTwoStageDetector(TwoStageDetector):
                 f"0.25]); got {type(self.backbone).__name__}.")
         space = self.backbone.width_space
         specs = feature_specs(self.backbone)
-        # Every width enters the full-width neck: its in_channels are the
-        # backbone's at full width (filled in when None).
-        neck = _plain(neck)
-        neck.setdefault('in_channels', None)
-        neck = match_neck_to_backbone(_plain(backbone), neck)
-        self.neck = MMDET_MODELS.build(neck)
-        self._stock_cfg = dict(
-            backbone=_plain(backbone), neck=neck, rpn_head=_plain(rpn_head),
-            roi_head=_plain(roi_head), train_cfg=_plain(train_cfg),
-            test_cfg=_plain(test_cfg),
-            data_preprocessor=_plain(data_preprocessor))
+        self._stock_cfg = stock_cfg
 
         if sampler is not None and train_widths is not None:
             raise ValueError('Give train_widths or sampler, not both.')
@@ -236,11 +268,10 @@ class JointSlimmableTwoStageDetector(TwoStageDetector):
         self.loss_weights = (list(map(float, loss_weights)) if loss_weights
                              else [1.0] * per_iteration)
 
-        heads = {'neck': self.neck, 'rpn_head': getattr(self, 'rpn_head',
-                                                        None),
-                 'roi_head': getattr(self, 'roi_head', None)}
+        heads = {part: getattr(self, part)
+                 for part in ('neck', 'rpn_head', 'roi_head', 'bbox_head')
+                 if isinstance(getattr(self, part, None), nn.Module)}
         normed = [f'{part}.{name}' for part, module in heads.items()
-                  if module is not None
                   for name in norm_layer_names(module)]
         if normed and space.universal:
             raise ValueError(
@@ -251,10 +282,21 @@ class JointSlimmableTwoStageDetector(TwoStageDetector):
                 'wrong. Remove norm_cfg from the neck and heads (SlimCLR '
                 'shares norm-free heads) or use a switchable backbone '
                 '(widths=[...]).')
-        for module in heads.values():
-            if module is not None:
-                switch_norms_per_width(module, space.widths)
         read_leading_input_channels(self.neck, specs)
+        self.head_spec = None
+        if slim_neck_and_heads:
+            self.head_spec = head_channel_spec(self.neck.out_channels)
+            slim_neck_and_heads_of(self, self.head_spec,
+                                   stock_cfg.get('roi_head'))
+        for module in heads.values():
+            switch_norms_per_width(module, space.widths, self._norm_spec)
+
+    def _norm_spec(self, channels: int) -> ChannelSpec:
+        """Channels of a neck / head BN: the FPN's width-following ones
+        with slimmed heads, else the same at every width."""
+        if self.head_spec is not None and channels == self.head_spec.max:
+            return self.head_spec
+        return fixed_channels(channels)
 
     # ---- widths ---------------------------------------------------------
     def _check_widths(self, widths: Sequence[float],
@@ -359,6 +401,13 @@ class JointSlimmableTwoStageDetector(TwoStageDetector):
                     backbone[key] = copy.deepcopy(source[key])
             backbone.update(style='pytorch', init_cfg=None)
         cfg = copy.deepcopy(self._stock_cfg)
+        if self.head_spec is not None:
+            for part in ('neck', 'rpn_head', 'roi_head', 'bbox_head'):
+                if cfg.get(part) is not None:
+                    cfg[part] = heads_config_at(
+                        cfg[part], self.head_spec.max,
+                        self.head_spec.at(width),
+                        group_norm_default(getattr(self, part), width))
         cfg.update(type=self.stock_type, backbone=backbone)
         cfg['neck']['in_channels'] = self.backbone.feature_channels(width)
         return {k: v for k, v in cfg.items() if v is not None}
@@ -393,19 +442,34 @@ class JointSlimmableTwoStageDetector(TwoStageDetector):
 
 
 @MODELS.register_module()
-class JointMaskRCNN(JointSlimmableTwoStageDetector):
+class JointMaskRCNN(JointSlimmableDetector, MMDetMaskRCNN):
     """Mask R-CNN trained at all widths (SlimCLR Table 2); see
-    :class:`JointSlimmableTwoStageDetector`."""
+    :class:`JointSlimmableDetector`."""
 
     stock_type = 'MaskRCNN'
 
 
 @MODELS.register_module()
-class JointFasterRCNN(JointSlimmableTwoStageDetector):
+class JointFasterRCNN(JointSlimmableDetector, MMDetFasterRCNN):
     """Faster R-CNN trained at all widths; see
-    :class:`JointSlimmableTwoStageDetector`."""
+    :class:`JointSlimmableDetector`."""
 
     stock_type = 'FasterRCNN'
+
+
+@MODELS.register_module()
+class JointRetinaNet(JointSlimmableDetector, MMDetRetinaNet):
+    """RetinaNet trained at all widths; see
+    :class:`JointSlimmableDetector`."""
+
+    stock_type = 'RetinaNet'
+
+
+@MODELS.register_module()
+class JointFCOS(JointSlimmableDetector, MMDetFCOS):
+    """FCOS trained at all widths; see :class:`JointSlimmableDetector`."""
+
+    stock_type = 'FCOS'
 
 
 def is_joint_config(model_cfg) -> bool:
@@ -414,11 +478,10 @@ def is_joint_config(model_cfg) -> bool:
     if not isinstance(type_name, str):
         return False
     cls = MODELS.module_dict.get(type_name.split('.')[-1])
-    return cls is not None and issubclass(cls,
-                                          JointSlimmableTwoStageDetector)
+    return cls is not None and issubclass(cls, JointSlimmableDetector)
 
 
-def build_joint_detector(model_cfg) -> JointSlimmableTwoStageDetector:
+def build_joint_detector(model_cfg) -> JointSlimmableDetector:
     """Build a joint detector from its model config on one process (SyncBN
     reverted to BN, no pretrained weights loaded)."""
     from mmengine.model import revert_sync_batchnorm
@@ -427,6 +490,6 @@ def build_joint_detector(model_cfg) -> JointSlimmableTwoStageDetector:
     cfg['backbone'] = dict(cfg['backbone'], init_cfg=None)
     with DefaultScope.overwrite_default_scope('mmdet'):
         model = MODELS.build(ConfigDict(cfg))
-    if not isinstance(model, JointSlimmableTwoStageDetector):
+    if not isinstance(model, JointSlimmableDetector):
         raise TypeError(f'{cfg["type"]} is not a joint slimmable detector.')
     return revert_sync_batchnorm(model)

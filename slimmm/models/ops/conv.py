@@ -64,3 +64,42 @@ class SlimmableConv2d(SlimmableMixin, nn.Conv2d):
 
     def extra_repr(self) -> str:
         return super().extra_repr() + f', width={self.width}'
+
+
+class SlimmableConvTranspose2d(SlimmableMixin, nn.ConvTranspose2d):
+    """A transposed conv sliced to ``[:in(w), :out(w)]`` at width ``w`` (its
+    weight is ``(in, out, kh, kw)``); stock parameter names.
+
+    Args:
+        in_spec (ChannelSpec): Input channels as a function of the width.
+        out_spec (ChannelSpec): Output channels as a function of the width.
+        **kwargs: ``kernel_size``, ``stride``, ``padding``, ``bias`` of
+            ``nn.ConvTranspose2d`` (no groups, no output padding).
+    """
+
+    def __init__(self, in_spec: ChannelSpec, out_spec: ChannelSpec,
+                 kernel_size, **kwargs):
+        super().__init__(in_spec.max, out_spec.max, kernel_size, **kwargs)
+        self.in_spec, self.out_spec = in_spec, out_spec
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        in_ch, out_ch = self.in_spec.at(self.width), self.out_spec.at(
+            self.width)
+        bias = (leading_block(self.bias, (out_ch, ))
+                if self.bias is not None else None)
+        return F.conv_transpose2d(
+            x, leading_block(self.weight, (in_ch, out_ch)), bias,
+            self.stride, self.padding, self.output_padding, 1,
+            self.dilation)
+
+    def to_static(self, width: float) -> nn.ConvTranspose2d:
+        in_ch, out_ch = self.in_spec.at(width), self.out_spec.at(width)
+        conv = nn.ConvTranspose2d(
+            in_ch, out_ch, self.kernel_size, self.stride, self.padding,
+            self.output_padding, 1, self.bias is not None, self.dilation)
+        conv = conv.to(self.weight.device, self.weight.dtype)
+        with torch.no_grad():
+            conv.weight.copy_(self.weight[:in_ch, :out_ch])
+            if self.bias is not None:
+                conv.bias.copy_(self.bias[:out_ch])
+        return conv

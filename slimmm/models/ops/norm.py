@@ -12,6 +12,8 @@
   synchronises itself when built with ``norm_cfg=dict(type='SyncBN')``
   (torch's kernel on GPUs, :func:`~.sync_norm.sync_batch_norm` on CPU).
 * :class:`SlicedLayerNorm`: LayerNorm over the active embedding (ViT).
+* :class:`SlicedGroupNorm`: GroupNorm over the active channels, the
+  channels per group kept (FCOS's head with a slimmed width).
 """
 import copy
 from typing import Dict, Sequence
@@ -174,6 +176,54 @@ class SlicedLayerNorm(SlimmableMixin, nn.LayerNorm):
         with torch.no_grad():
             norm.weight.copy_(self.weight[:channels])
             norm.bias.copy_(self.bias[:channels])
+        return norm
+
+
+class SlicedGroupNorm(SlimmableMixin, nn.GroupNorm):
+    """GroupNorm over the first ``spec.at(width)`` channels with as many
+    channels per group as at full width (so the groups are the full-width
+    network's first groups).
+
+    Args:
+        spec (ChannelSpec): Channels as a function of the width; every
+            width's count must be a multiple of the channels per group.
+        num_groups (int): Groups at full width.
+        eps (float): As ``nn.GroupNorm``.
+        affine (bool): As ``nn.GroupNorm``.
+    """
+
+    def __init__(self, spec: ChannelSpec, num_groups: int,
+                 eps: float = 1e-5, affine: bool = True):
+        super().__init__(num_groups, spec.max, eps=eps, affine=affine)
+        self.spec = spec
+        self.group_channels = spec.max // num_groups
+
+    def groups_at(self, width: float) -> int:
+        channels = self.spec.at(width)
+        if channels % self.group_channels:
+            raise ValueError(
+                f'GroupNorm with {self.group_channels} channels per group '
+                f'cannot normalise {channels} channels (width {width}): pick '
+                'head channels whose widths are multiples of it.')
+        return channels // self.group_channels
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        channels = self.spec.at(self.width)
+        weight = bias = None
+        if self.affine:
+            weight = leading_block(self.weight, (channels, ))
+            bias = leading_block(self.bias, (channels, ))
+        return F.group_norm(x, self.groups_at(self.width), weight, bias,
+                            self.eps)
+
+    def to_static(self, width: float) -> nn.GroupNorm:
+        channels = self.spec.at(width)
+        norm = nn.GroupNorm(self.groups_at(width), channels, self.eps,
+                            self.affine).to(self.weight.device)
+        if self.affine:
+            with torch.no_grad():
+                norm.weight.copy_(self.weight[:channels])
+                norm.bias.copy_(self.bias[:channels])
         return norm
 
 
