@@ -87,6 +87,14 @@ def small_voc(tmp_path_factory):
 
 
 @pytest.fixture(scope='session')
+def tiny_ade20k(tmp_path_factory):
+    """Tiny ADE20K (the generator's defaults: what the tiny segmentation
+    config generates, 32 train / 16 val images of 64 px)."""
+    from slimmm.datasets import make_tiny_ade20k
+    return make_tiny_ade20k(str(tmp_path_factory.mktemp('tiny_ade20k')))
+
+
+@pytest.fixture(scope='session')
 def r18_checkpoint(tmp_path_factory):
     """A slimmable R-18 [1, .75, .5, .25] checkpoint saved as a whole model
     (``backbone.``), with non-trivial BN statistics (so that a wrong BN per
@@ -110,9 +118,9 @@ def r18_checkpoint(tmp_path_factory):
 
 @pytest.fixture(scope='session')
 def readme_layout(tmp_path_factory, tiny_imagenet, small_coco, small_voc,
-                  r18_checkpoint):
+                  tiny_ade20k, r18_checkpoint):
     """A working folder laid out as the README's tiny runs expect
-    (``data/tiny_{imagenet,coco,voc}``, the label subsets,
+    (``data/tiny_{imagenet,coco,voc,ade20k}``, the label subsets,
     ``work_dirs/main_job/pretrain/{slimmable,us}-r18.pth``)."""
     from slimmm.datasets.label_subset import write_label_subset
     from slimmm.models import SlimmableResNet
@@ -127,6 +135,7 @@ def readme_layout(tmp_path_factory, tiny_imagenet, small_coco, small_voc,
     os.symlink(tiny_imagenet['root'], root / 'data' / 'tiny_imagenet')
     os.symlink(small_coco['root'], root / 'data' / 'tiny_coco')
     os.symlink(small_voc['devkit'], root / 'data' / 'tiny_voc' / 'VOCdevkit')
+    os.symlink(tiny_ade20k['root'], root / 'data' / 'tiny_ade20k')
     pretrain = root / 'work_dirs' / 'main_job' / 'pretrain'
     pretrain.mkdir(parents=True)
     os.symlink(r18_checkpoint, pretrain / 'slimmable-r18.pth')

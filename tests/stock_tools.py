@@ -1,4 +1,5 @@
-"""Running shipped configs the way a user of mmdet / mmpretrain does: the
+"""Running shipped configs the way a user of mmdet / mmpretrain / mmseg
+does: the
 stock ``<package>/.mim/tools/{train,test}.py``, only ``--cfg-options`` to
 shorten the run, nothing of slimmm reading the config."""
 import glob
@@ -11,7 +12,8 @@ from typing import Dict, List, Sequence
 
 
 def stock_tool(package: str, tool: str) -> str:
-    """Path of a tool shipped inside ``package`` (mmdet, mmpretrain)."""
+    """Path of a tool shipped inside ``package`` (mmdet, mmpretrain,
+    mmseg)."""
     module = importlib.import_module(package)
     return osp.join(osp.dirname(module.__file__), '.mim', 'tools', tool)
 
@@ -55,7 +57,7 @@ def two_iteration_options(cfg) -> Dict:
                         'default_hooks.checkpoint': None})
     if cfg.get('val_dataloader'):
         options['val_dataloader.dataset.indices'] = 4
-    if cfg.default_scope == 'mmdet' and not is_joint(cfg):
+    if cfg.default_scope in ('mmdet', 'mmseg') and not is_joint(cfg):
         options['model.backbone.width'] = 0.5  # the one width override
     init = cfg.model.backbone.get('init_cfg') or {}
     if 'ViT' in cfg.model.backbone.type and init:

@@ -86,7 +86,8 @@ if ! check mmcv_ops "$MMCV_OPS_OK"; then
   fi
 fi
 
-# 4. the rest of the runtime and test requirements, then slimmm itself.
+# 4. the rest of the runtime and test requirements (mmdet, mmpretrain,
+#    mmsegmentation, ...), then slimmm itself.
 pip_install -q -r requirements/runtime.txt -r requirements/tests.txt
 # Checked from / so that the repo's own folder on sys.path does not count.
 if ! (cd / && "$PY" -c "# check:slimmm
@@ -96,9 +97,11 @@ assert os.path.samefile(os.path.dirname(slimmm.__file__), sys.argv[1])" \
   pip_install -q --no-build-isolation --no-deps -e .
 fi
 "$PY" -c "# check:ready
-import torch, mmcv, mmdet, mmpretrain, mmengine, numpy, slimmm, sys
+import torch, mmcv, mmdet, mmpretrain, mmseg, mmengine, numpy, slimmm, sys
+import mmseg.models  # its imports (ftfy, regex) load
 print('[setup_env] ready in', sys.prefix, '| torch', torch.__version__,
       '| mmcv', mmcv.__version__, '| mmdet', mmdet.__version__,
-      '| mmpretrain', mmpretrain.__version__, '| mmengine',
+      '| mmpretrain', mmpretrain.__version__, '| mmseg', mmseg.__version__,
+      '| mmengine',
       mmengine.__version__, '| numpy', numpy.__version__, '| slimmm',
       slimmm.__version__)"

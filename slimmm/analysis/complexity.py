@@ -160,8 +160,8 @@ def complexity_table(rows: Sequence[Mapping], title: Optional[str] = None
 
 
 class _TensorMode(nn.Module):
-    """A detector traced in mmdet's ``'tensor'`` mode on one image (the
-    samples carry the image shape its heads read)."""
+    """A detector or segmentor traced in its ``'tensor'`` mode on one image
+    (the samples carry the image shape its heads read)."""
 
     def __init__(self, model: nn.Module, samples: list):
         super().__init__()
@@ -171,11 +171,18 @@ class _TensorMode(nn.Module):
         return self.model(inputs, self.samples, mode='tensor')
 
 
-def detection_input_shape(cfg: Mapping, default: int = 224) -> tuple:
-    """``(height, width)`` of a test image of a detection config: the
-    short and long side of its test pipeline's ``Resize`` scale, padded to
-    a multiple of 32 as mmdet's data preprocessor does (square
-    ``default`` without one)."""
+def eval_input_shape(cfg: Mapping, default: int = 224) -> tuple:
+    """``(height, width)`` of a test image of a detection or segmentation
+    config: the short and long side of its test pipeline's ``Resize``
+    scale, padded to a multiple of 32 as mmdet's data preprocessor does
+    (square ``default`` without one).
+
+    With ``keep_ratio=True`` that scale bounds the resized image, so this
+    is the largest test input: mmdet's ``(1333, 800)`` gives 800 x 1344,
+    mmseg's ADE20K ``(2048, 512)`` 512 x 2048 (the size at which UperNet's
+    ADE20K FLOPs are usually quoted) and Cityscapes' ``(2048, 1024)`` the
+    full 1024 x 2048 frame.
+    """
     loader = cfg.get('test_dataloader') or cfg.get('val_dataloader') or {}
     pipeline = (loader.get('dataset') or {}).get('pipeline') or []
     for step in pipeline:
@@ -187,32 +194,57 @@ def detection_input_shape(cfg: Mapping, default: int = 224) -> tuple:
     return default, default
 
 
-def model_complexity(model_cfg: Mapping, input_shape: Sequence[int]
-                     ) -> Dict[str, float]:
-    """Params and FLOPs of the WHOLE detector of ``model_cfg`` (backbone at
-    its width, neck, heads) on one ``(height, width)`` image, counted as
-    mmdet's ``get_flops`` does (``'tensor'`` mode, proposals included).
+def _registry_and_sample(scope: str, shape: tuple):
+    """The model registry of ``scope`` and a data sample of one
+    ``shape`` image for its tensor mode."""
+    metainfo = dict(img_shape=shape, ori_shape=shape, pad_shape=shape,
+                    batch_input_shape=shape, scale_factor=(1.0, 1.0))
+    if scope == 'mmseg':
+        from mmseg.registry import MODELS
+        from mmseg.structures import SegDataSample
+        return MODELS, SegDataSample(metainfo=metainfo)
+    if scope == 'mmdet':
+        from mmdet.registry import MODELS
+        from mmdet.structures import DetDataSample
+        return MODELS, DetDataSample(metainfo=metainfo)
+    raise ValueError(f'model_complexity counts mmdet detectors and mmseg '
+                     f"segmentors; got scope {scope!r}: use 'mmdet' or "
+                     "'mmseg' (the config's default_scope).")
+
+
+def model_complexity(model_cfg: Mapping, input_shape: Sequence[int],
+                     scope: str = 'mmdet') -> Dict[str, float]:
+    """Params and FLOPs of the WHOLE detector or segmentor of
+    ``model_cfg`` (backbone at its width, neck, heads) on one
+    ``(height, width)`` image, counted as mmdet's and mmseg's
+    ``get_flops`` do (``'tensor'`` mode: a detector's proposals included,
+    a segmentor's decode head at its output stride; the auxiliary heads,
+    unused at test time, count in the params but not in the FLOPs, as in
+    mmseg's ``get_flops``).
     At a narrow width the neck and heads, which keep their channels, are
     most of the cost that the backbone's own FLOPs hide.
+
+    Args:
+        model_cfg (Mapping): The config's ``model``.
+        input_shape (Sequence[int]): ``(height, width)``
+            (:func:`eval_input_shape`).
+        scope (str): The config's ``default_scope``: ``'mmdet'`` or
+            ``'mmseg'``.
 
     Returns:
         dict: ``model_M_params`` and ``model_GFLOPs``.
     """
-    from mmdet.registry import MODELS as MMDET_MODELS
-    from mmdet.structures import DetDataSample
     from mmengine.model import revert_sync_batchnorm
     from mmengine.registry import DefaultScope
 
-    cfg = dict(copy.deepcopy(dict(model_cfg)))
-    cfg['backbone'] = dict(cfg['backbone'], init_cfg=None)
-    with DefaultScope.overwrite_default_scope('mmdet'):
-        model = revert_sync_batchnorm(MMDET_MODELS.build(
-            ConfigDict(cfg))).eval()
     height, width = (int(s) for s in input_shape)
     shape = (height, width)
-    sample = DetDataSample(metainfo=dict(
-        img_shape=shape, ori_shape=shape, pad_shape=shape,
-        batch_input_shape=shape, scale_factor=(1.0, 1.0)))
+    registry, sample = _registry_and_sample(scope, shape)
+    cfg = dict(copy.deepcopy(dict(model_cfg)))
+    cfg['backbone'] = dict(cfg['backbone'], init_cfg=None)
+    with DefaultScope.overwrite_default_scope(scope):
+        model = revert_sync_batchnorm(registry.build(
+            ConfigDict(cfg))).eval()
     with torch.no_grad():
         flops = FlopAnalyzer(_TensorMode(model, [sample]),
                              (torch.zeros(1, 3, height, width), ))

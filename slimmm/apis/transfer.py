@@ -1,19 +1,22 @@
-"""Detection / instance segmentation transfer of a slimmable checkpoint,
-one fine-tuning per width, and one table at the end: the in-process part
-(each width's config, reading its metrics, the per-width report). Launching
+"""Detection / instance segmentation / semantic segmentation transfer of a
+slimmable checkpoint, one fine-tuning per width, and one table at the end:
+the in-process part (each width's config, reading its metrics, the
+per-width report). Launching
 the runs as processes is ``tools/benchmarks/transfer_runs.py``.
 
 The papers transfer every width of one pretrained slimmable network
 (SlimCLR Table 2 and US3L Table 5: Mask R-CNN R-50-FPN 1x on COCO; DSPNet
-Fig. 6: Mask R-CNN FPN 2x; US3L Fig. 3/4: Faster R-CNN FPN on VOC 07+12).
-Each width is an ordinary mmdet run of the same config with
+Fig. 6: Mask R-CNN FPN 2x; US3L Fig. 3/4: Faster R-CNN FPN on VOC 07+12;
+beyond the papers, UperNet on ADE20K and Semantic FPN on Cityscapes).
+Each width is an ordinary mmdet / mmseg run of the same config with
 ``model.backbone.width=w``: the backbone is cut to that width out of the
 slimmable checkpoint and everything (BN included) is fine-tuned.
 
 The runner (``tools/benchmarks/transfer.py``) checks all inputs first,
 then trains and evaluates each width in its own work dir
 (``<work_dir>/width_<w>/``) and ends with
-``transfer_results.{md,csv,png}``: AP against params and FLOPs per width.
+``transfer_results.{md,csv,png}``: AP (or mIoU) against params and FLOPs
+per width.
 """
 import glob
 import json
@@ -23,13 +26,16 @@ from typing import Dict, List, Optional, Sequence
 
 from mmengine.config import Config
 
-from ..evaluation.reports import DETECTION_COLUMNS
+from ..evaluation.reports import DETECTION_COLUMNS, SEGMENTATION_COLUMNS
 from ..models.ops import split_metric_key
 from .config import load_config
 from .transfer_checks import redirect_data_root
 
-#: mmdet metric key -> report column (values x100, as the papers' tables).
-METRIC_COLUMNS = DETECTION_COLUMNS
+#: Logged metric key -> report column: mmdet's and mmseg's (a run logs the
+#: keys of its own metric; the report keeps the columns that were logged).
+METRIC_COLUMNS = {**DETECTION_COLUMNS, **SEGMENTATION_COLUMNS}
+#: Keys logged in percent already (mmseg's); mmdet logs AP in [0, 1].
+LOGGED_IN_PERCENT = frozenset(SEGMENTATION_COLUMNS)
 
 
 def width_dir_name(width: float) -> str:
@@ -93,12 +99,23 @@ def read_eval_metrics(work_dir: str) -> Optional[Dict[str, float]]:
 
 
 def metrics_row(width: float, metrics: Dict[str, float]) -> Dict:
+    """The report row of one width: each logged metric of
+    :data:`METRIC_COLUMNS` under its column, in percent (the papers'
+    tables).
+
+    Args:
+        width (float): The width.
+        metrics (dict): Logged key -> value (:func:`read_eval_metrics`).
+
+    Returns:
+        dict: ``width`` and one entry per logged metric.
+    """
     row = {'width': float(width)}
     for key, column in METRIC_COLUMNS.items():
         if key in metrics:
             value = float(metrics[key])
-            # mmdet logs AP in [0, 1]; the papers' tables use percent.
-            row[column] = round(100 * value, 2) if not math.isnan(
+            scale = 1 if key in LOGGED_IN_PERCENT else 100
+            row[column] = round(scale * value, 2) if not math.isnan(
                 value) else value
     return row
 
@@ -109,7 +126,7 @@ def write_transfer_report(rows: List[Dict], out_dir: str, name: str,
     from slimmm.evaluation.reports import markdown_table, write_width_report
     metric_columns = [c for c in METRIC_COLUMNS.values()
                       if any(c in r for r in rows)]
-    y_keys = [c for c in ('AP_bb', 'AP_mk', 'mAP', 'AP50')
+    y_keys = [c for c in ('AP_bb', 'AP_mk', 'mAP', 'AP50', 'mIoU')
               if c in metric_columns] or metric_columns
     # The whole model's cost next to the backbone's, where measured.
     model_cost = [c for c in ('model_M_params', 'model_GFLOPs')

@@ -22,6 +22,7 @@ from ..datasets.checks import (DataInputError, check_recognition_files,
                                recognition_type)
 from ..datasets.tiny import generate_for
 from ..models.detectors import match_neck_to_backbone
+from ..models.segmentors import match_segmentor_to_backbone
 
 _NORM_KEY = re.compile(r'(?:^|\.)norms\.([0-9]+(?:_[0-9]+)?)\.')
 TINY_DATA_HINT = ('python tools/dataset_converters/make_tiny_data.py '
@@ -39,7 +40,18 @@ EXPECTED_LAYOUT = {
     'VOC': '<root>/VOC{2007,2012}/{Annotations,ImageSets/Main,JPEGImages}',
     'ImageNet': '<root>/{train,val}/<class>/<image> (and optionally '
     '<root>/meta/{train,val}.txt with "<class>/<image> <label>" lines)',
+    'ADE20K': '<root>/images/{training,validation}/*.jpg and '
+    '<root>/annotations/{training,validation}/*.png '
+    '(ADEChallengeData2016)',
+    'Cityscapes': '<root>/leftImg8bit/{train,val}/<city>/'
+    '*_leftImg8bit.png and <root>/gtFine/{train,val}/<city>/'
+    '*_gtFine_labelTrainIds.png (tools/dataset_converters/cityscapes.py '
+    'of mmseg makes the labelTrainIds)',
 }
+#: Segmentation dataset class name -> its kind in :data:`EXPECTED_LAYOUT`.
+SEGMENTATION_KINDS = {'ADE20KDataset': 'ADE20K',
+                      'TinyADE20KDataset': 'ADE20K',
+                      'CityscapesDataset': 'Cityscapes'}
 
 
 # ---- config walking -----------------------------------------------------
@@ -371,15 +383,17 @@ CLASSES_FIX = ('set metainfo=dict(classes=(...)) on every dataset to the '
 
 
 def _dataset_class(type_name: Any) -> Optional[type]:
-    """The class a dataset config's ``type`` names (mmdet's or mmpretrain's
-    registry), or None."""
+    """The class a dataset config's ``type`` names (slimmm's, mmdet's,
+    mmpretrain's or mmseg's registry), or None."""
     if isinstance(type_name, type):
         return type_name
     from mmdet.registry import DATASETS as DET_DATASETS
     from mmpretrain.registry import DATASETS as PRETRAIN_DATASETS
+    from mmseg.registry import DATASETS as SEG_DATASETS
 
     from slimmm.registry import DATASETS
-    for registry in (DATASETS, DET_DATASETS, PRETRAIN_DATASETS):
+    for registry in (DATASETS, DET_DATASETS, PRETRAIN_DATASETS,
+                     SEG_DATASETS):
         try:
             found = registry.get(str(type_name))
         except (KeyError, ValueError):
@@ -466,9 +480,71 @@ def voc_labels(ann_file: str, sub_data_root: str
     return found, per_image
 
 
+def _default_argument(cls: Optional[type], name: str) -> Any:
+    """The default of ``cls.__init__``'s argument ``name`` (None if it has
+    none)."""
+    import inspect
+    if cls is None:
+        return None
+    for klass in cls.__mro__:
+        parameter = inspect.signature(klass.__init__).parameters.get(name) \
+            if '__init__' in vars(klass) else None
+        if parameter is not None and \
+                parameter.default is not inspect.Parameter.empty:
+            return parameter.default
+    return None
+
+
+def check_segmentation_folders(ds: Dict, kind: str) -> Dict:
+    """An mmseg dataset (ADE20K, Cityscapes layout): its image and label
+    map folders exist and are not empty, and every image has its label
+    map (same relative path, ``img_suffix`` -> ``seg_map_suffix``).
+
+    Args:
+        ds (dict): The dataset config (``data_root``, ``data_prefix`` with
+            ``img_path`` and ``seg_map_path``, optional suffixes).
+        kind (str): ``'ADE20K'`` or ``'Cityscapes'`` (for the messages).
+
+    Returns:
+        dict: ``img_dir``, ``ann_dir`` and ``num_images``.
+    """
+    root = ds.get('data_root') or ''
+    _check_root(root, kind)
+    prefix = ds.get('data_prefix') or {}
+    cls = _dataset_class(ds.get('type'))
+    img_suffix = ds.get('img_suffix') or _default_argument(cls,
+                                                           'img_suffix')
+    seg_suffix = ds.get('seg_map_suffix') or _default_argument(
+        cls, 'seg_map_suffix')
+    folders = {}
+    for key, name in (('img_path', 'img_dir'), ('seg_map_path', 'ann_dir')):
+        folder = _join(root, prefix.get(key, ''))
+        if not osp.isdir(folder) or not os.listdir(folder):
+            state = 'is empty' if osp.isdir(folder) else 'does not exist'
+            raise TransferInputError(
+                f'{kind} {name} {folder!r} (data_prefix.{key}) {state}; '
+                f'{_fix_hint(root, kind)}.')
+        folders[name] = folder
+    images = sorted(
+        osp.relpath(osp.join(parent, name), folders['img_dir'])
+        for parent, _, names in os.walk(folders['img_dir'])
+        for name in names if name.endswith(img_suffix or ''))
+    if not images:
+        raise TransferInputError(
+            f'{kind} img_dir {folders["img_dir"]!r} holds no '
+            f'*{img_suffix} image; {_fix_hint(root, kind)}.')
+    if img_suffix and seg_suffix:
+        _check_images_exist(
+            [osp.join(folders['ann_dir'],
+                      path[:-len(img_suffix)] + seg_suffix)
+             for path in images], folders['img_dir'])
+    return dict(img_dir=folders['img_dir'], ann_dir=folders['ann_dir'],
+                num_images=len(images))
+
+
 def check_num_classes(cfg: Config, classes: Sequence[str]) -> None:
-    """Every classification head of a detector has as many classes as the
-    datasets (the RPN, class-agnostic, is not one)."""
+    """Every classification head of a detector or segmentor has as many
+    classes as the datasets (the RPN, class-agnostic, is not one)."""
     wrong = []
 
     def visit(node: Any, path: str) -> None:
@@ -489,7 +565,8 @@ def check_num_classes(cfg: Config, classes: Sequence[str]) -> None:
             f'The datasets have {len(classes)} classes {_shown(classes)} '
             f'but {", ".join(wrong)}; set num_classes={len(classes)} in '
             'every head (model.roi_head.bbox_head, mask_head, or bbox_head '
-            'of a one-stage detector).')
+            'of a one-stage detector; model.decode_head and '
+            'auxiliary_head of a segmentor).')
 
 
 def _dataset_kind(type_name: str) -> Optional[str]:
@@ -500,6 +577,8 @@ def _dataset_kind(type_name: str) -> Optional[str]:
         return 'COCO'
     if 'VOC' in name or 'XML' in name:
         return 'VOC'
+    if name in SEGMENTATION_KINDS:
+        return SEGMENTATION_KINDS[name]
     if name in ('CustomDataset', 'ImageNet', 'ImageNet21k',
                 'TinyImageNetDataset'):
         return 'ImageNet'
@@ -510,12 +589,13 @@ def check_data(cfg: Config, loaders: Sequence[Any] = (
         'train_dataloader', 'val_dataloader', 'test_dataloader')
                ) -> List[Dict]:
     """Check every dataset of the given dataloaders (keys of ``cfg`` or
-    dataloader configs) before anything is built (COCO, VOC
-    and ImageNet-layout ones; other types are left to their own code).
+    dataloader configs) before anything is built (COCO, VOC, ADE20K,
+    Cityscapes and ImageNet-layout ones; other types are left to their own
+    code).
     Tiny datasets (``slimmm.Tiny*``) generate their data first (they
     would when built)."""
     reports, seen = [], set()
-    detection_classes: Optional[List[str]] = None
+    dataset_classes: Optional[List[str]] = None
     for key in loaders:
         loader = cfg.get(key) if isinstance(key, str) else key
         if not isinstance(loader, dict):
@@ -541,6 +621,11 @@ def check_data(cfg: Config, loaders: Sequence[Any] = (
                     ann, _join(root, img) if img else None))
                 with open(ann) as f:
                     labels = coco_labels(json.load(f))
+            elif kind in SEGMENTATION_KINDS.values():
+                reports.append(check_segmentation_folders(ds, kind))
+                classes = config_classes(ds)
+                dataset_classes = dataset_classes or classes
+                continue
             elif kind == 'VOC':
                 _check_root(root, 'VOC')
                 sub = _join(root, (ds.get('data_prefix') or {}).get(
@@ -556,9 +641,9 @@ def check_data(cfg: Config, loaders: Sequence[Any] = (
                 reports[-1].update(check_classes(
                     ann, *labels, classes, not ds.get('test_mode', False)
                     and bool(filter_cfg.get('filter_empty_gt', False))))
-                detection_classes = detection_classes or classes
-    if detection_classes:
-        check_num_classes(cfg, detection_classes)
+                dataset_classes = dataset_classes or classes
+    if dataset_classes:
+        check_num_classes(cfg, dataset_classes)
     return reports
 
 
@@ -580,12 +665,17 @@ def check_datasets(cfg: Config) -> List[Dict]:
 def check_transfer_inputs(cfgs: Sequence[Config],
                           checkpoint: Optional[str]) -> None:
     """All checks for the per-width configs of one benchmark (run before
-    any training): each width's neck against its backbone, the checkpoint
+    any training): each width's neck (a segmentor's neck or heads) against
+    its backbone, the checkpoint
     against every width, then the datasets."""
     for cfg in cfgs:
-        if cfg.model.get('neck') is not None:
-            match_neck_to_backbone(dict(cfg.model.backbone),
-                                   dict(cfg.model.neck))
+        model = cfg.model
+        if model.get('decode_head') is not None:  # an mmseg segmentor
+            match_segmentor_to_backbone(
+                dict(model.backbone), model.decode_head, model.get('neck'),
+                model.get('auxiliary_head'))
+        elif model.get('neck') is not None:
+            match_neck_to_backbone(dict(model.backbone), dict(model.neck))
     widths = [cfg.model.backbone.get('width') for cfg in cfgs]
     if checkpoint is None and not cfgs[0].model.backbone.get('init_cfg'):
         # A random-initialisation baseline: the config asks for no

@@ -1,13 +1,13 @@
 """Datasets of the tiny configs that generate their data on first use.
 
 Each is the stock dataset class (mmpretrain ``CustomDataset`` /
-``CIFAR10`` / ``CIFAR100``, mmdet ``VOCDataset`` / ``CocoDataset``) whose
-construction first calls the generator of :mod:`slimmm.datasets.synthetic`
-for its root. The generator is idempotent and deterministic: it writes the
-data when the folder is absent (seconds), checks it when present, and
-refuses a folder made with other settings. So ``tools/train.py
-configs/<algo>/*tiny*.py`` (slimmm's or the stock mmpretrain / mmdet one)
-works on a fresh clone.
+``CIFAR10`` / ``CIFAR100``, mmdet ``VOCDataset`` / ``CocoDataset``, mmseg
+``ADE20KDataset``) whose construction first calls the generator of
+:mod:`slimmm.datasets.synthetic` for its root. The generator is idempotent
+and deterministic: it writes the data when the folder is absent (seconds),
+checks it when present, and refuses a folder made with other settings. So
+``tools/train.py configs/<algo>/*tiny*.py`` (slimmm's or the stock
+mmpretrain / mmdet / mmseg one) works on a fresh clone.
 """
 import os
 import os.path as osp
@@ -19,12 +19,14 @@ from mmengine.dist import barrier, get_rank
 from mmengine.logging import print_log
 from mmpretrain.datasets import (CIFAR10, CIFAR100, DTD, CustomDataset,
                                  Flowers102, OxfordIIITPet)
+from mmseg.datasets import ADE20KDataset
 
 from ..registry import DATASETS
 from .checks import DataInputError
-from .synthetic import (make_tiny_cifar, make_tiny_coco, make_tiny_dtd,
-                        make_tiny_flowers102, make_tiny_imagenet,
-                        make_tiny_pets, make_tiny_voc)
+from .synthetic import (make_tiny_ade20k, make_tiny_cifar, make_tiny_coco,
+                        make_tiny_dtd, make_tiny_flowers102,
+                        make_tiny_imagenet, make_tiny_pets, make_tiny_voc)
+from .synthetic.coco import COCO_SHAPES
 
 
 def make_on_first_use(generate: Callable[..., Dict], root: str,
@@ -99,6 +101,7 @@ GENERATORS = {
     'TinyFlowers102': (make_tiny_flowers102, lambda root: root),
     'TinyOxfordIIITPet': (make_tiny_pets, lambda root: root),
     'TinyDTD': (make_tiny_dtd, lambda root: root),
+    'TinyADE20KDataset': (make_tiny_ade20k, lambda root: root),
 }
 
 
@@ -180,3 +183,21 @@ class TinyOxfordIIITPet(_MadeOnFirstUse, OxfordIIITPet):
 class TinyDTD(_MadeOnFirstUse, DTD):
     """mmpretrain's ``DTD`` on tiny files in its layout
     (:func:`~slimmm.datasets.make_tiny_dtd`), generated on first use."""
+
+
+@DATASETS.register_module()
+class TinyADE20KDataset(_MadeOnFirstUse, ADE20KDataset):
+    """mmseg's ``ADE20KDataset`` on tiny files in its layout
+    (:func:`~slimmm.datasets.make_tiny_ade20k`), generated on first use.
+
+    Its classes are the generator's default shapes, not ADE20K's 150: the
+    label maps hold ``k + 1`` for shape ``k`` (0: no shape, ignored after
+    the stock ``reduce_zero_label``), and ADE20K's names would leave 146
+    classes that never occur in the mIoU. mmseg refuses
+    ``metainfo=dict(classes=...)`` with names its class does not list, so
+    data made with other ``shapes`` needs a subclass whose ``METAINFO``
+    names them.
+    """
+    METAINFO = dict(
+        classes=COCO_SHAPES,
+        palette=ADE20KDataset.METAINFO['palette'][:len(COCO_SHAPES)])

@@ -28,6 +28,13 @@ DETECTION_COLUMNS = {
     'pascal_voc/mAP': 'mAP',
     'pascal_voc/AP50': 'AP50',
 }
+#: mmseg ``IoUMetric`` key -> report column of the segmentation protocols;
+#: mmseg logs these in percent already.
+SEGMENTATION_COLUMNS = {
+    'mIoU': 'mIoU',
+    'mAcc': 'mAcc',
+    'aAcc': 'aAcc',
+}
 
 #: Columns whose values are counts; tables show them in G / M units.
 _COUNT_UNITS = {'flops': (1e9, 'GFLOPs'), 'params': (1e6, 'M params')}

@@ -1,11 +1,12 @@
 """Every shipped config is a plain MM config.
 
-The stock tools of the package a config's ``default_scope`` names (mmdet's
-or mmpretrain's ``.mim/tools/train.py`` / ``test.py``) run every tiny config
-for two iterations, in a folder laid out as the README's (``data/tiny_*``,
-``work_dirs/main_job/pretrain/slimmable-r18.pth``). Only the stock
-``--cfg-options`` shorten the runs; nothing of slimmm reads the config. The
-model of every real-data config builds from ``Config.fromfile``.
+The stock tools of the package a config's ``default_scope`` names (mmdet's,
+mmpretrain's or mmseg's ``.mim/tools/train.py`` / ``test.py``) run every
+tiny config for two iterations, in a folder laid out as the README's
+(``data/tiny_*``, ``work_dirs/main_job/pretrain/slimmable-r18.pth``). Only
+the stock ``--cfg-options`` shorten the runs; nothing of slimmm reads the
+config. The model of every real-data config builds from
+``Config.fromfile``.
 """
 import copy
 import glob
@@ -50,7 +51,20 @@ def test_stock_train_runs_tiny_config(path, stock_train_run):
     train = [r for r in run['records'] if 'loss' in r]
     assert [r['step'] for r in train] == [1, 2]
     assert all(math.isfinite(r['loss']) for r in train)
-    if cfg.get('val_dataloader'):
+    if cfg.default_scope == 'mmseg':
+        # mmseg's IoUMetric logs unprefixed percentages.
+        miou, = [r['mIoU'] for r in run['records'] if 'mIoU' in r]
+        assert 0 <= miou <= 100
+        # The heads' in_channels followed model.backbone.width=0.5 (R-18
+        # at 0.5: 32, 64, 128, 256): UPerHead's lateral convolutions read
+        # stages 0-2, the auxiliary FCN head stage 2.
+        checkpoint, = glob.glob(osp.join(run['work_dir'], '*.pth'))
+        state = torch.load(checkpoint, map_location='cpu',
+                           weights_only=False)['state_dict']
+        assert [state[f'decode_head.lateral_convs.{i}.conv.weight'].shape[1]
+                for i in range(3)] == [32, 64, 128]
+        assert state['auxiliary_head.convs.0.conv.weight'].shape[1] == 128
+    elif cfg.get('val_dataloader'):
         metrics = {k for r in run['records'] for k in r if '/' in k}
         # e.g. coco/bbox_mAP, width_1.0/accuracy/top1
         assert metrics, run['records']

@@ -124,7 +124,9 @@ def test_make_tiny_data_cli(tmp_path, monkeypatch, capsys):
     for argv in (['coco', '--out', str(tmp_path / 'coco'), '--num-train',
                   '2', '--num-val', '1', '--image-size', '64'],
                  ['voc', '--out', str(tmp_path / 'voc'),
-                  '--images-per-year', '2', '--image-size', '64']):
+                  '--images-per-year', '2', '--image-size', '64'],
+                 ['ade20k', '--out', str(tmp_path / 'ade20k'),
+                  '--num-train', '2', '--num-val', '1']):
         monkeypatch.setattr(sys, 'argv', ['make_tiny_data.py', *argv])
         runpy.run_path(script, run_name='__main__')
     out = capsys.readouterr().out
@@ -132,6 +134,8 @@ def test_make_tiny_data_cli(tmp_path, monkeypatch, capsys):
     assert osp.isfile(tmp_path / 'coco/annotations/instances_val2017.json')
     assert osp.isfile(tmp_path / 'voc/VOCdevkit/VOC2012/ImageSets/Main/'
                       'test.txt')
+    assert 'ade20k:' in out and osp.isfile(
+        tmp_path / 'ade20k/annotations/validation/ADE_val_00000001.png')
 
 
 def test_coco_objects_apart_and_folder_made_otherwise_refused(tmp_path):

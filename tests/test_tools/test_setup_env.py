@@ -94,6 +94,12 @@ def test_fresh_machine_installs_everything_honouring_pip_config(tmp_path):
     assert '--no-build-isolation' in mmcv and '--no-cache-dir' not in mmcv
     assert calls[-1][-2:] == ['-e', '.']
     assert 'building mmcv 2.1.0 with ops' in out
+    # mmdet, mmpretrain and mmsegmentation come from the runtime file.
+    assert len([call for call in calls
+                if call[-4:-2] == ['-r', 'requirements/runtime.txt']]) == 1
+    with open(osp.join(REPO, 'requirements', 'runtime.txt')) as f:
+        pins = [line.strip() for line in f if not line.startswith('#')]
+    assert 'mmsegmentation>=1.2.2,<1.3.0' in pins
 
 
 def test_fitting_torch_and_mmcv_are_kept(tmp_path):

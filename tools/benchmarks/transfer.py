@@ -1,5 +1,6 @@
 """Fine-tune and evaluate a slimmable checkpoint at every width on
-detection / instance segmentation, then write one per-width table.
+detection / instance segmentation (mmdet) or semantic segmentation (mmseg),
+then write one per-width table.
 
     python tools/benchmarks/transfer.py CONFIG --checkpoint CKPT \
         [--protocol per-width|joint] --widths 1.0 0.75 0.5 0.25 \
@@ -12,7 +13,9 @@ rerun. ``--protocol joint`` (SlimCLR Table 2; a ``*_joint*`` config): ONE
 detector fine-tuned at all its widths together in ``<work-dir>``, resumed
 from its last checkpoint, then evaluated at each width (``--widths`` is
 not used: the config's ``train_widths`` / ``eval_widths`` are). Writes
-``transfer_results.{md,csv,png}`` in the work dir and prints the table.
+``transfer_results.{md,csv,png}`` in the work dir (the metrics logged: AP
+for detection, mIoU / mAcc / aAcc for segmentation; the backbone's and the
+whole model's params and FLOPs) and prints the table.
 Launching: ``transfer_runs.py`` beside this file; in-process parts:
 :mod:`slimmm.apis.transfer`.
 """
@@ -32,10 +35,13 @@ from slimmm.datasets import DataInputError  # noqa: E402
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
-        description='Per-width detection transfer of a slimmable checkpoint')
-    parser.add_argument('config', help='detection config with a slimmm '
-                        'backbone, e.g. configs/benchmarks/mmdetection/'
-                        'mask-rcnn_slimmable-r50_fpn_syncbn_1x_coco.py')
+        description='Per-width detection / segmentation transfer of a '
+        'slimmable checkpoint')
+    parser.add_argument('config', help='detection or segmentation config '
+                        'with a slimmm backbone, e.g. configs/benchmarks/'
+                        'mmdetection/mask-rcnn_slimmable-r50_fpn_syncbn_1x_'
+                        'coco.py or configs/benchmarks/mmsegmentation/'
+                        'upernet_slimmable-r50_4xb4-160k_ade20k-512x512.py')
     parser.add_argument('--checkpoint', required=True,
                         help='slimmable pretrained checkpoint (.pth)')
     parser.add_argument('--protocol', default='per-width',

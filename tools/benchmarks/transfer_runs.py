@@ -231,9 +231,11 @@ def run_transfer(config: str, checkpoint: Optional[str],
     (``<report_name>.{md,csv,png}`` in ``work_dir``).
 
     Args:
-        config (str): A detection config with a slimmm backbone (e.g.
-            ``configs/benchmarks/mmdetection/mask-rcnn_slimmable-r50_fpn_syncbn_1x_coco.py``;
-            a ``*_joint*`` config for ``protocol='joint'``).
+        config (str): A detection or segmentation config with a slimmm
+            backbone (e.g.
+            ``configs/benchmarks/mmdetection/mask-rcnn_slimmable-r50_fpn_syncbn_1x_coco.py``,
+            ``configs/benchmarks/mmsegmentation/upernet_slimmable-r50_4xb4-160k_ade20k-512x512.py``;
+            a ``*_joint*`` detection config for ``protocol='joint'``).
         checkpoint (str): The slimmable pretrained checkpoint (whole model;
             the backbone under ``backbone.``); None: random initialisation.
         widths (Sequence[float], optional): Widths to transfer, each one
@@ -261,8 +263,9 @@ def run_transfer(config: str, checkpoint: Optional[str],
 
     Returns:
         list[dict]: One row per width (``width``, ``params``, ``flops``,
-        ``AP_bb``, ``AP_mk``, ... or ``mAP`` / ``AP50`` for VOC;
-        ``protocol``).
+        ``model_M_params``, ``model_GFLOPs``, ``AP_bb``, ``AP_mk``, ... or
+        ``mAP`` / ``AP50`` for VOC, ``mIoU`` / ``mAcc`` / ``aAcc`` for
+        segmentation; ``protocol``).
     """
     if protocol not in PROTOCOLS:
         raise ValueError(f'protocol must be one of {PROTOCOLS}, got '
@@ -300,7 +303,7 @@ def _per_width(config, checkpoint, widths, work_dir, launcher, gpus,
     check_transfer_inputs(cfgs, checkpoint)
     work_dir = _work_dir(config, work_dir)
 
-    from slimmm.analysis import (backbone_complexity, detection_input_shape,
+    from slimmm.analysis import (backbone_complexity, eval_input_shape,
                                  model_complexity)
     total = len(widths)
 
@@ -322,9 +325,11 @@ def _per_width(config, checkpoint, widths, work_dir, launcher, gpus,
             dict(cfg.model.backbone, init_cfg=None), [width],
             input_size=complexity_input_size)[0]
         row['params'], row['flops'] = cost['params'], cost['flops']
-        # The whole detector at the config's test size: its full-width neck
-        # and heads are what the backbone's cost hides at narrow widths.
-        row.update(model_complexity(cfg.model, detection_input_shape(cfg)))
+        # The whole detector / segmentor at the config's test size: its
+        # full-width neck and heads are what the backbone's cost hides at
+        # narrow widths.
+        row.update(model_complexity(cfg.model, eval_input_shape(cfg),
+                                    scope=cfg.get('default_scope', 'mmdet')))
         row['protocol'] = 'per-width'
         _write_json(result_file, dict(
             width=float(width), row=row, metrics=metrics,
@@ -387,10 +392,10 @@ def _joint(config, checkpoint, widths, work_dir, launcher, gpus,
         rows = joint_rows(metrics, widths, dict(cfg.model.backbone),
                           complexity_input_size)
         # Each width's whole detector: the stock one it exports to.
-        from slimmm.analysis import detection_input_shape, model_complexity
+        from slimmm.analysis import eval_input_shape, model_complexity
         for row in rows:
             row.update(model_complexity(detector.plain_config(row['width']),
-                                        detection_input_shape(cfg)))
+                                        eval_input_shape(cfg)))
         _write_json(result_file, dict(
             rows=rows, metrics=metrics, checkpoint=checkpoint,
             config=config, seconds=round(time.time() - start, 1)))

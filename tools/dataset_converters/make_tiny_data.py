@@ -7,6 +7,9 @@
         --out data/tiny_coco [--num-train 48] [--num-val 16] [--image-size 96]
     python tools/dataset_converters/make_tiny_data.py voc \
         --out data/tiny_voc [--images-per-year 32] [--image-size 96]
+    python tools/dataset_converters/make_tiny_data.py ade20k \
+        --out data/tiny_ade20k [--num-train 32] [--num-val 16] \
+        [--image-size 64]
 
 Each dataset is one sub-command; its generator lives in
 ``slimmm.datasets.synthetic`` and is registered in :data:`GENERATORS`.
@@ -16,7 +19,8 @@ import argparse
 from typing import Callable, Dict
 
 import slimmm  # noqa: F401
-from slimmm.datasets import make_tiny_coco, make_tiny_imagenet, make_tiny_voc
+from slimmm.datasets import (make_tiny_ade20k, make_tiny_coco,
+                             make_tiny_imagenet, make_tiny_voc)
 
 
 def _add_imagenet(parser: argparse.ArgumentParser) -> None:
@@ -74,6 +78,24 @@ def _make_voc(args: argparse.Namespace) -> Dict:
     return facts
 
 
+def _add_ade20k(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument('--out', default='data/tiny_ade20k',
+                        help='dataset root to write')
+    parser.add_argument('--num-train', type=int, default=32)
+    parser.add_argument('--num-val', type=int, default=16)
+    parser.add_argument('--image-size', type=int, default=64)
+    parser.add_argument('--max-objects', type=int, default=3,
+                        help='most shapes per image')
+    parser.add_argument('--seed', type=int, default=0)
+
+
+def _make_ade20k(args: argparse.Namespace) -> Dict:
+    return make_tiny_ade20k(
+        args.out, num_train=args.num_train, num_val=args.num_val,
+        image_size=args.image_size, max_objects=args.max_objects,
+        seed=args.seed)
+
+
 # name -> (argument adder, generator, help)
 GENERATORS: Dict[str, tuple] = {
     'imagenet': (_add_imagenet, _make_imagenet,
@@ -83,6 +105,9 @@ GENERATORS: Dict[str, tuple] = {
              'polygon masks'),
     'voc': (_add_voc, _make_voc,
             'VOC 07+12 devkit: JPEGImages, Annotations XML, ImageSets/Main'),
+    'ade20k': (_add_ade20k, _make_ade20k,
+               'ADE20K layout: images/ and annotations/{training,validation} '
+               'with PNG label maps'),
 }
 
 

@@ -1,26 +1,11 @@
-# The slimmable ResNet-50 cut to ONE width with SyncBN, shared by the Mask
-# R-CNN (COCO) and Faster R-CNN (VOC) transfer recipes. Used next to an mmdet
-# detector base; the detector config writes
+# The slimmable ResNet-50 cut to ONE width with SyncBN
+# (../../_base_/slimmable-r50_syncbn-backbone.py), shared by the Mask R-CNN
+# (COCO) and Faster R-CNN (VOC) transfer recipes, with its SyncBN as
+# `norm_cfg` for their necks and heads. Used next to an mmdet detector base;
+# the detector config writes
 #   model = dict(backbone={{_base_.slimmable_backbone}}, ...)
 # The width is `model.backbone.width` (--cfg-options model.backbone.width=0.5);
 # the detector (slimmm.MaskRCNN / slimmm.FasterRCNN) derives the FPN's
 # in_channels from it at build time.
-custom_imports = dict(imports=['slimmm'], allow_failed_imports=False)
-
-# The slimmable pretrained checkpoint (whole model, backbone under
-# 'backbone.'); tools/benchmarks/transfer.py --checkpoint overrides it.
-checkpoint = 'work_dirs/pretrain/slimmable-r50.pth'
-widths = [1.0, 0.75, 0.5, 0.25]
-norm_cfg = dict(type='SyncBN', requires_grad=True)
-slimmable_backbone = dict(
-    _delete_=True,
-    type='slimmm.SlimmableResNet',
-    depth=50,
-    widths=widths,
-    width=1.0,
-    out_indices=(0, 1, 2, 3),
-    frozen_stages=-1,
-    norm_cfg=norm_cfg,
-    norm_eval=False,
-    init_cfg=dict(type='Pretrained', checkpoint=checkpoint,
-                  prefix='backbone.'))
+_base_ = '../../_base_/slimmable-r50_syncbn-backbone.py'
+norm_cfg = {{_base_.slimmable_norm_cfg}}
