@@ -16,3 +16,6 @@ model = dict(
     pretrained=None,
     backbone={{_base_.slimmable_backbone}},
     neck=dict(in_channels=None))
+# slimmm's exact --resume (seeded per iteration, RNG states in the
+# checkpoint) and checkpoints that no kill loses.
+custom_hooks = [dict(type='slimmm.ExactResumeHook')]

@@ -20,3 +20,6 @@ model = dict(
     backbone={{_base_.slimmable_backbone}},
     decode_head=dict(in_channels=None),
     auxiliary_head=dict(in_channels=None))
+# slimmm's exact --resume (seeded per iteration, RNG states in the
+# checkpoint) and checkpoints that no kill loses.
+custom_hooks = [dict(type='slimmm.ExactResumeHook')]
