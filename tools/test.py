@@ -13,8 +13,7 @@ import slimmm  # noqa: F401
 from slimmm.apis import load_run_config
 from slimmm.apis.config import parse_run_args
 from slimmm.apis.cpu_dist import close_distributed
-from slimmm.apis.transfer_checks import check_data, one_line
-from slimmm.datasets import DataInputError
+from slimmm.datasets import DataInputError, check_data, one_line
 
 
 def parse_args():

@@ -17,8 +17,7 @@ import slimmm  # noqa: F401  (registries, safe checkpoint loading)
 from slimmm.apis import load_run_config
 from slimmm.apis.config import parse_run_args
 from slimmm.apis.cpu_dist import close_distributed
-from slimmm.apis.transfer_checks import check_data, one_line
-from slimmm.datasets import DataInputError
+from slimmm.datasets import DataInputError, check_data, one_line
 from slimmm.utils.checkpoint import ResumeError, resume_point
 
 

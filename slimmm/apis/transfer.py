@@ -26,10 +26,10 @@ from typing import Dict, List, Optional, Sequence
 
 from mmengine.config import Config
 
+from ..datasets import redirect_data_root
 from ..evaluation.reports import DETECTION_COLUMNS, SEGMENTATION_COLUMNS
 from ..models.ops import split_metric_key
 from .config import load_config
-from .transfer_checks import redirect_data_root
 
 #: Logged metric key -> report column: mmdet's and mmseg's (a run logs the
 #: keys of its own metric; the report keeps the columns that were logged).

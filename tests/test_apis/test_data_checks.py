@@ -15,8 +15,7 @@ from mmengine.runner import Runner
 from tool_processes import run_tool
 
 from slimmm.apis import load_config
-from slimmm.apis.transfer_checks import TransferInputError, check_data
-from slimmm.datasets import DataInputError, ReproducibleSampler
+from slimmm.datasets import DataInputError, ReproducibleSampler, check_data
 from slimmm.datasets.samplers import SampleIndex, sample_seed
 from slimmm.engine.hooks.exact_resume_hook import reproducible_training_sampler
 
@@ -48,12 +47,12 @@ def copy_of_tiny(tiny_imagenet, tmp_path):
 
 def test_missing_and_empty_roots(tmp_path):
     real = str(tmp_path / 'imagenet')
-    with pytest.raises(TransferInputError, match=r"'.*imagenet' does not "
+    with pytest.raises(DataInputError, match=r"'.*imagenet' does not "
                        r'exist; point data_root at the ImageNet dataset, '
                        r'laid out as <root>/\{train,val\}/<class>/<image>'):
         check_data(probe_cfg(real, plain=True))
     os.makedirs(real)
-    with pytest.raises(TransferInputError, match='imagenet.* is empty'):
+    with pytest.raises(DataInputError, match='imagenet.* is empty'):
         check_data(probe_cfg(real, plain=True))
 
 
@@ -90,28 +89,27 @@ def test_malformed_list_and_missing_images(copy_of_tiny):
         lines)
     with open(ann, 'w') as f:
         f.write('\n'.join(lines[:3] + ['n0_circle/x.JPEG circle']))
-    with pytest.raises(TransferInputError,
+    with pytest.raises(DataInputError,
                        match='train.txt.* line 4 is malformed'):
         check_data(cfg, ['train_dataloader'])
     with open(ann, 'w') as f:
         f.write('\n'.join(lines))
     gone = osp.join(copy_of_tiny, 'train', lines[5].split()[0])
     os.remove(gone)
-    with pytest.raises(TransferInputError, match=f"names '{gone}', which "
+    with pytest.raises(DataInputError, match=f"names '{gone}', which "
                        'does not exist'):
         check_data(cfg, ['train_dataloader'])
 
 
 def test_missing_coco_and_voc_images(tmp_path):
-    from slimmm.apis.transfer_checks import (check_coco_annotation,
-                                             check_voc_split)
     from slimmm.datasets import make_tiny_coco, make_tiny_voc
+    from slimmm.datasets.checks import check_coco_annotation, check_voc_split
     coco = make_tiny_coco(str(tmp_path / 'coco'), num_train=4, num_val=2,
                           image_size=32)
     images = str(tmp_path / 'coco' / 'val2017')
     gone = osp.join(images, sorted(os.listdir(images))[0])
     os.remove(gone)
-    with pytest.raises(TransferInputError, match=f"instances_val2017.json' "
+    with pytest.raises(DataInputError, match=f"instances_val2017.json' "
                        f"names '{gone}', which does not exist"):
         check_coco_annotation(coco['ann_files']['val'], images)
     make_tiny_voc(str(tmp_path / 'voc'), images_per_year=4, image_size=32)
@@ -121,7 +119,7 @@ def test_missing_coco_and_voc_images(tmp_path):
         first = f.readline().strip()
     gone = osp.join(devkit, 'JPEGImages', f'{first}.jpg')
     os.remove(gone)
-    with pytest.raises(TransferInputError, match=f"trainval.txt' names "
+    with pytest.raises(DataInputError, match=f"trainval.txt' names "
                        f"'{gone}', which does not exist"):
         check_voc_split(devkit, listed, devkit)
 
@@ -234,7 +232,7 @@ def test_coco_categories_matching_no_class_stop_before_training(
         'star': 'spark'})
     cfg = load_config(TINY_COCO_DET, {'data_root': root + '/'})
     cfg.train_dataloader.dataset.type = 'CocoDataset'  # one's own data
-    with pytest.raises(TransferInputError) as error:
+    with pytest.raises(DataInputError) as error:
         check_data(cfg, ['train_dataloader'])
     message = str(error.value)
     assert '\n' not in message
@@ -250,7 +248,7 @@ def test_coco_missing_class_and_wrong_num_classes(small_coco, tmp_path):
                         {'star': 'spark'})
     cfg = load_config(TINY_COCO_DET, {'data_root': root + '/'})
     cfg.train_dataloader.dataset.type = 'CocoDataset'
-    with pytest.raises(TransferInputError, match=r"\['star'\] are not among "
+    with pytest.raises(DataInputError, match=r"\['star'\] are not among "
                        'them'):
         check_data(cfg, ['train_dataloader'])
     # With the dataset's names, a head that still has 4 classes is named.
@@ -258,7 +256,7 @@ def test_coco_missing_class_and_wrong_num_classes(small_coco, tmp_path):
     cfg = load_config(TINY_COCO_DET, {
         'data_root': small_coco['root'] + '/',
         'train_dataloader.dataset.metainfo.classes': classes})
-    with pytest.raises(TransferInputError) as error:
+    with pytest.raises(DataInputError) as error:
         check_data(cfg, ['train_dataloader'])
     assert str(error.value).startswith(
         "The datasets have 3 classes ['circle', 'square', 'triangle'] but "
@@ -272,7 +270,7 @@ def test_coco_missing_class_and_wrong_num_classes(small_coco, tmp_path):
 
 
 def test_images_left_without_annotation_are_counted(small_coco, capsys):
-    from slimmm.apis.transfer_checks import coco_labels
+    from slimmm.datasets.checks.classes import coco_labels
     with open(small_coco['ann_files']['train']) as f:
         names, per_image = coco_labels(json.load(f))
     expected = sum(1 for labels in per_image if 'circle' not in labels)
@@ -299,7 +297,7 @@ def test_voc_class_mismatch(small_voc):
         'data_root': small_voc['root'] + '/VOCdevkit/'})
     dataset = cfg.train_dataloader.dataset.datasets[0]
     dataset.metainfo = dict(classes=('aeroplane', 'unicorn'))
-    with pytest.raises(TransferInputError, match=r"the config's classes are "
+    with pytest.raises(DataInputError, match=r"the config's classes are "
                        r"\['aeroplane', 'unicorn'\]"):
         check_data(cfg, ['train_dataloader'])
 

@@ -11,8 +11,7 @@ import pytest
 from mmengine.config import Config
 from PIL import Image
 
-from slimmm.apis.transfer_checks import TransferInputError, check_data
-from slimmm.datasets import make_tiny_ade20k
+from slimmm.datasets import DataInputError, check_data, make_tiny_ade20k
 
 SMALL = dict(num_train=4, num_val=2)
 
@@ -77,7 +76,7 @@ def test_stock_dataset_reads_it_and_checks_refuse_missing_folders(
     shutil.copytree(tiny_ade20k['root'], broken)
     shutil.rmtree(broken / 'annotations' / 'validation')
     val.dataset.data_root = str(broken)
-    with pytest.raises(TransferInputError, match=r"(?s)^ADE20K ann_dir .*"
+    with pytest.raises(DataInputError, match=r"(?s)^ADE20K ann_dir .*"
                        r"annotations/validation' \(data_prefix.seg_map_path\)"
                        r' does not exist; point data_root at the ADE20K '
                        r'dataset, laid out as <root>/images/'):

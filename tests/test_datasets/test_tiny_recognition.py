@@ -13,9 +13,9 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 from mmpretrain.datasets import DTD, Flowers102, OxfordIIITPet
 
-from slimmm.apis.transfer_checks import check_data
-from slimmm.datasets import (DataInputError, make_tiny_cifar, make_tiny_dtd,
-                             make_tiny_flowers102, make_tiny_pets)
+from slimmm.datasets import (DataInputError, check_data, make_tiny_cifar,
+                             make_tiny_dtd, make_tiny_flowers102,
+                             make_tiny_pets)
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, osp.join(REPO, 'tools', 'benchmarks'))

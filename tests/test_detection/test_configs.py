@@ -10,7 +10,7 @@ import torch
 from det_helpers import DET_CONFIGS, TINY_COCO, TINY_VOC
 
 from slimmm.apis import load_config
-from slimmm.apis.transfer_checks import dataloader_datasets, redirect_data_root
+from slimmm.datasets import dataloader_datasets, redirect_data_root
 from slimmm.models.detectors import match_neck_to_backbone
 from slimmm.registry import MODELS as SLIMMM_MODELS
 

@@ -13,8 +13,8 @@ from det_helpers import DET_CONFIGS, TINY_COCO, TINY_VOC
 from transfer_runs import run_transfer
 
 from slimmm.apis.transfer import width_configs
-from slimmm.apis.transfer_checks import (TransferInputError, check_checkpoint,
-                                         check_datasets)
+from slimmm.apis.transfer_checks import TransferInputError, check_checkpoint
+from slimmm.datasets import DataInputError, check_datasets
 
 FAST = {'train_cfg.max_iters': 2, 'train_cfg.val_interval': 2,
         'default_hooks.checkpoint.interval': 2,
@@ -137,18 +137,18 @@ def test_bad_datasets_fail_clearly(small_coco, small_voc, tmp_path):
     # empty: the expected layout; a tiny one: the command that makes it.
     missing = plain_coco(width_configs(
         TINY_COCO, None, [0.5], data_root=str(tmp_path / 'missing'))[0])
-    with pytest.raises(TransferInputError, match='missing.*does not exist.*'
+    with pytest.raises(DataInputError, match='missing.*does not exist.*'
                        r'annotations/instances_\{train,val\}2017.json'):
         check_datasets(missing)
     tiny = plain_coco(width_configs(
         TINY_COCO, None, [0.5], data_root=str(tmp_path / 'tiny_coco'))[0])
-    with pytest.raises(TransferInputError, match='tiny_coco.*does not exist'
+    with pytest.raises(DataInputError, match='tiny_coco.*does not exist'
                        '.*make_tiny_data.py coco'):
         check_datasets(tiny)
     (tmp_path / 'empty').mkdir()
     empty = plain_coco(width_configs(TINY_COCO, None, [0.5],
                                      data_root=str(tmp_path / 'empty'))[0])
-    with pytest.raises(TransferInputError, match='empty.*is empty'):
+    with pytest.raises(DataInputError, match='empty.*is empty'):
         check_datasets(empty)
     # A copy of the dataset with a truncated annotation file.
     import shutil
@@ -157,11 +157,11 @@ def test_bad_datasets_fail_clearly(small_coco, small_voc, tmp_path):
     ann = broken / 'annotations' / 'instances_train2017.json'
     ann.write_text(ann.read_text()[:100])
     cfg = width_configs(TINY_COCO, None, [0.5], data_root=str(broken))[0]
-    with pytest.raises(TransferInputError,
+    with pytest.raises(DataInputError,
                        match='instances_train2017.json.*not valid JSON'):
         check_datasets(cfg)
     ann.write_text(json.dumps({'images': []}))
-    with pytest.raises(TransferInputError, match='lacks the list'):
+    with pytest.raises(DataInputError, match='lacks the list'):
         check_datasets(cfg)
     # VOC: a malformed XML annotation.
     voc = tmp_path / 'voc'
@@ -170,7 +170,7 @@ def test_bad_datasets_fail_clearly(small_coco, small_voc, tmp_path):
     xml.write_text('<annotation><object>')
     cfg = width_configs(TINY_VOC, None, [0.5],
                         data_root=str(voc / 'VOCdevkit'))[0]
-    with pytest.raises(TransferInputError, match=f'{xml.name}.*malformed'):
+    with pytest.raises(DataInputError, match=f'{xml.name}.*malformed'):
         check_datasets(cfg)
 
 

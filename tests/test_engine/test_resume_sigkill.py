@@ -27,7 +27,7 @@ from mmengine.runner import Runner
 from tool_processes import ToolProcess, run_tool, wait_until
 
 from slimmm.apis import load_run_config
-from slimmm.apis.transfer_checks import check_data
+from slimmm.datasets import check_data
 from slimmm.utils.checkpoint import (ATOMIC_BACKEND, latest_checkpoint,
                                      write_atomically)
 

@@ -25,8 +25,7 @@ from mmengine.runner import Runner
 
 import slimmm  # noqa: F401
 from slimmm.apis import load_config
-from slimmm.apis.transfer_checks import check_data, one_line
-from slimmm.datasets import DataInputError
+from slimmm.datasets import DataInputError, check_data, one_line
 from slimmm.engine.hooks.width_report_hook import add_complexity
 from slimmm.evaluation import knn_evaluate, write_width_report
 from slimmm.registry import MODELS

@@ -40,8 +40,7 @@ from transfer_runs import (config_path, read_probe_rows,  # noqa: E402
 
 import slimmm  # noqa: E402,F401
 from slimmm.apis import load_config  # noqa: E402
-from slimmm.apis.transfer_checks import check_data, one_line  # noqa: E402
-from slimmm.datasets import DataInputError  # noqa: E402
+from slimmm.datasets import DataInputError, check_data, one_line  # noqa: E402
 
 CONFIG_DIR = 'configs/benchmarks/recognition'
 #: ``--datasets`` name -> the suffix of its configs

@@ -37,8 +37,8 @@ from slimmm.apis.config import load_config
 from slimmm.apis.transfer import (joint_rows, metrics_row, read_eval_metrics,
                                   width_configs, width_dir_name,
                                   write_transfer_report)
-from slimmm.apis.transfer_checks import (check_transfer_inputs,
-                                         redirect_data_root)
+from slimmm.apis.transfer_checks import check_transfer_inputs
+from slimmm.datasets import check_datasets, redirect_data_root
 from slimmm.utils.checkpoint import latest_checkpoint, write_atomically
 
 TOOLS = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -358,7 +358,7 @@ def _joint(config, checkpoint, widths, work_dir, launcher, gpus,
     back), then evaluated at each width; returns (rows, work dir, title).
     """
     from slimmm.apis.transfer_checks import (TransferInputError,
-                                             check_checkpoint, check_datasets)
+                                             check_checkpoint)
     from slimmm.models.detectors import build_joint_detector, is_joint_config
     options = dict(cfg_options or {})
     if checkpoint is not None:
