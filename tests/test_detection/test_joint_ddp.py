@@ -110,11 +110,13 @@ def test_two_gloo_processes_with_sync_bn_match_single_process_reference(
         expected = param.grad if param.grad is not None else \
             torch.zeros_like(param)
         # Float32 sums in another order, through a deep net: agreement to
-        # 2e-3 of each tensor's largest gradient (measured: 5e-4; BN on
-        # each rank's own image instead of SyncBN: errors of 3x).
+        # 5e-3 of each tensor's largest gradient (measured: 5e-4 to 1e-3 in
+        # the backbone, up to 3.4e-3 in the mask head, whose gradients are
+        # the smallest; BN on each rank's own image instead of SyncBN:
+        # errors up to 5.6 times the largest gradient).
         torch.testing.assert_close(
             result['update'][name], expected, rtol=0,
-            atol=2e-3 * float(expected.abs().max()) + 1e-8, msg=name)
+            atol=5e-3 * float(expected.abs().max()) + 1e-8, msg=name)
         compared += param.grad is not None
     assert compared > 100
     # Every width's BN member saw both images' statistics.
