@@ -330,8 +330,10 @@ def run_amp(mode: str, out_dir: str) -> None:
     import torch
     from mmengine.optim import AmpOptimWrapper, OptimWrapper
     device = _device(mode)
-    names = (['SlimCLR-MoCov3', 'DSPNet'] if mode != 'full' else
-             list(ALGORITHMS))
+    # The CPU mode (a smoke test of the step) leaves DSPNet out: its
+    # bfloat16 step takes 19 s on a CPU without bfloat16 units.
+    names = {'full': list(ALGORITHMS), 'quick': ['SlimCLR-MoCov3', 'DSPNet'],
+             'cpu': ['SlimCLR-MoCov3']}[mode]
     dtypes = ['bfloat16'] if mode == 'cpu' else ['bfloat16', 'float16']
     steps = 1 if mode == 'cpu' else 3
     rows = []
