@@ -17,6 +17,7 @@ from mmengine.dataset import DefaultSampler
 
 from ..registry import DATA_SAMPLERS
 from ..utils.randomness import mixed_seed, seeded_generators
+from .errors import DataInputError, sample_path
 
 
 class SampleIndex(int):
@@ -58,7 +59,6 @@ class SeededFetch:
             with seeded_generators(seed):
                 return self.dataset[int(index)]
         except (OSError, ValueError, AssertionError) as error:
-            from .checks import DataInputError, sample_path
             path = sample_path(self.dataset, int(index))
             if path is None:
                 raise

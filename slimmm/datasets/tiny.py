@@ -22,7 +22,7 @@ from mmpretrain.datasets import (CIFAR10, CIFAR100, DTD, CustomDataset,
 from mmseg.datasets import ADE20KDataset
 
 from ..registry import DATASETS
-from .checks import DataInputError
+from .errors import DataInputError
 from .synthetic import (make_tiny_ade20k, make_tiny_cifar, make_tiny_coco,
                         make_tiny_dtd, make_tiny_flowers102,
                         make_tiny_imagenet, make_tiny_pets, make_tiny_voc)

@@ -5,7 +5,7 @@ from xml.etree import ElementTree as ET
 
 from mmengine.config import Config
 
-from .errors import DataInputError
+from ..errors import DataInputError
 from .files import dataset_class
 
 CLASSES_FIX = ('set metainfo=dict(classes=(...)) on every dataset to the '

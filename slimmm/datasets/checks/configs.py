@@ -14,9 +14,10 @@ from typing import Any, Dict, Iterator, List, Optional, Sequence
 
 from mmengine.config import Config
 
+from ..errors import DataInputError
+from ..tiny import generate_for
 from .classes import (check_classes, check_num_classes, coco_labels,
                       config_classes, voc_labels)
-from .errors import DataInputError
 from .files import (SEGMENTATION_KINDS, _check_root, _join,
                     check_coco_annotation, check_image_folder,
                     check_segmentation_folders, check_voc_split)
@@ -119,7 +120,6 @@ def check_data(cfg: Config, loaders: Sequence[Any] = (
             seen.add((kind, root, ann, str(ds.get('data_prefix'))))
             # A tiny dataset makes its data now (seconds), as it would when
             # built; then its files are checked like any other.
-            from ..tiny import generate_for  # (tiny imports these checks)
             generate_for(ds)
             if kind == 'recognition':
                 reports.append(check_recognition_files(ds))

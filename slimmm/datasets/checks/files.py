@@ -7,7 +7,7 @@ import os.path as osp
 from typing import Any, Dict, Optional, Sequence
 from xml.etree import ElementTree as ET
 
-from .errors import DataInputError
+from ..errors import DataInputError
 
 TINY_DATA_HINT = ('python tools/dataset_converters/make_tiny_data.py '
                   '{kind} --out {root}')

@@ -3,7 +3,7 @@ Flowers-102, Oxford-IIIT Pets, DTD)."""
 import os.path as osp
 from typing import Dict, List, Optional
 
-from .errors import DataInputError
+from ..errors import DataInputError
 
 #: Files each stock recognition dataset of mmpretrain reads under its
 #: ``data_root``, and where they come from.
