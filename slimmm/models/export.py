@@ -24,9 +24,8 @@ the exported width (:func:`calibrate_bn`) before the export is meaningful.
 import copy
 import glob
 import os.path as osp
-from typing import Dict, Iterator, List, Mapping, Optional, Sequence, Union
+from typing import Dict, Iterator, Mapping, Optional, Sequence, Union
 
-import numpy as np
 import torch
 import torch.nn as nn
 from mmengine.config import Config, ConfigDict
@@ -200,12 +199,15 @@ def image_folder_batches(folder: str, batch_size: int = 32,
                          std: Sequence[float] = IMAGENET_STD
                          ) -> Iterator[torch.Tensor]:
     """Normalised ``(B, 3, size, size)`` batches of the images under
-    ``folder`` (recursively; sorted, so calibration is reproducible).
-
-    Images are resized on their short side to ``size * 256 / 224`` and
-    center-cropped, as mmpretrain's ImageNet test pipeline.
+    ``folder`` (recursively; sorted, so calibration is reproducible),
+    through mmpretrain's ImageNet test pipeline: ``LoadImageFromFile``,
+    ``ResizeEdge`` of the short side to ``size * 256 / 224``,
+    ``CenterCrop``, ``PackInputs``, then its ``ClsDataPreprocessor``
+    (RGB, ``mean`` / ``std``).
     """
-    import mmcv
+    from mmengine.dataset import Compose
+    from mmpretrain.models import ClsDataPreprocessor
+    from mmpretrain.registry import TRANSFORMS
     paths = sorted(
         p for p in glob.glob(osp.join(folder, '**', '*'), recursive=True)
         if p.lower().endswith(IMAGE_SUFFIXES))
@@ -213,25 +215,20 @@ def image_folder_batches(folder: str, batch_size: int = 32,
         raise FileNotFoundError(
             f'No image ({"/".join(IMAGE_SUFFIXES)}) under {folder!r}; '
             'point --calib-data at a folder of training images.')
-    mean_t = torch.tensor(mean).view(3, 1, 1)
-    std_t = torch.tensor(std).view(3, 1, 1)
-    short = int(round(size * 256 / 224))
-    batch: List[torch.Tensor] = []
-    for path in paths:
-        img = mmcv.imread(path, channel_order='rgb')
-        img = mmcv.imrescale(img, (short, 10**6))  # short side -> `short`
-        h, w = img.shape[:2]
-        top, left = max(0, (h - size) // 2), max(0, (w - size) // 2)
-        img = img[top:top + size, left:left + size]
-        img = mmcv.imresize(img, (size, size))  # tiny images stay square
-        tensor = torch.from_numpy(np.ascontiguousarray(img)).permute(
-            2, 0, 1).float()
-        batch.append((tensor - mean_t) / std_t)
-        if len(batch) == batch_size:
-            yield torch.stack(batch)
-            batch = []
-    if batch:
-        yield torch.stack(batch)
+    pipeline = Compose([TRANSFORMS.build(step) for step in (
+        dict(type='LoadImageFromFile'),
+        dict(type='ResizeEdge', scale=int(round(size * 256 / 224)),
+             edge='short'),
+        dict(type='CenterCrop', crop_size=size),
+        dict(type='PackInputs'))])
+    preprocessor = ClsDataPreprocessor(mean=mean, std=std, to_rgb=True)
+    for start in range(0, len(paths), batch_size):
+        packed = [pipeline(dict(img_path=path))
+                  for path in paths[start:start + batch_size]]
+        batch = preprocessor(dict(
+            inputs=[p['inputs'] for p in packed],
+            data_samples=[p['data_samples'] for p in packed]), False)
+        yield batch['inputs']
 
 
 def calibrate_backbone(backbone: BaseSlimmableBackbone, width: float,
