@@ -278,6 +278,27 @@ def _stock_backbone_type(type_name: str) -> str:
     return 'mmpretrain.' + type_name
 
 
+def stock_backbone_config(backbone: BaseSlimmableBackbone,
+                          source: Mapping, width: float) -> Dict:
+    """The backbone config of a stock detector equal to ``backbone`` (built
+    from ``source``) at ``width``: the stock network of that width
+    (``backbone.plain_config``: mmdet's ``ResNet``, mmpretrain's
+    ``VisionTransformer``) with the source's norm and freezing settings,
+    or, where no stock network has the width's channels, slimmm's static
+    network (``width=w``; slimmm imported). No pretrained weights."""
+    plain = backbone.plain_config(width)
+    if plain is None:
+        plain = dict(copy.deepcopy(dict(source)), width=width, init_cfg=None)
+        if '.' not in plain['type']:  # built by mmdet's registry
+            plain['type'] = 'slimmm.' + plain['type']
+        return plain
+    for key in ('frozen_stages', 'norm_cfg', 'norm_eval'):
+        if key in source:
+            plain[key] = copy.deepcopy(source[key])
+    return dict(plain, type=_stock_backbone_type(plain['type']),
+                init_cfg=None)
+
+
 def plain_detector_config(model_cfg: Mapping) -> Dict:
     """The stock mmdet model config equal to a per-width slimmm detector
     config (:func:`is_per_width_detector_config`).
@@ -310,13 +331,8 @@ def plain_detector_config(model_cfg: Mapping) -> Dict:
             backbone = MODELS.get(type_name)(**kwargs)
     except NotImplementedError:  # its __init__ reads tensor values
         backbone = MODELS.get(type_name)(**kwargs)
-    plain = backbone.plain_config(width)
-    if plain is None:
-        plain = source
-    else:
-        plain = dict(plain, type=_stock_backbone_type(plain['type']),
-                     init_cfg=None)
-    stock = dict(cfg, type=cfg['type'].split('.')[-1], backbone=plain)
+    stock = dict(cfg, type=cfg['type'].split('.')[-1],
+                 backbone=stock_backbone_config(backbone, source, width))
     if stock.get('neck') is not None:
         stock['neck'] = dict(stock['neck'],
                              in_channels=backbone.feature_channels(width))

@@ -46,6 +46,29 @@ def demo_batch(model, seed=0, batch_size=2, size=64, with_mask=True):
     return packed
 
 
+def assert_width_exports_to_stock(model, width, with_mask=False):
+    """The stock mmdet detector of ``model.export(width)`` loads the state
+    dict strictly and predicts what the joint detector does at ``width``;
+    returns the stock config."""
+    from mmdet.registry import MODELS
+    exported = model.export(width)
+    plain = exported['meta']['plain_config']
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        stock = revert_sync_batchnorm(MODELS.build(ConfigDict(plain)))
+    stock.load_state_dict(exported['state_dict'], strict=True)
+    batch = model.data_preprocessor(
+        demo_batch(model, seed=3, batch_size=1, with_mask=with_mask), False)
+    with torch.no_grad():
+        ours = model(**copy.deepcopy(batch), mode='predict', width=width)
+        theirs = stock.eval()(**copy.deepcopy(batch), mode='predict')
+    assert len(ours[0].pred_instances) > 0
+    torch.testing.assert_close(ours[0].pred_instances.bboxes,
+                               theirs[0].pred_instances.bboxes)
+    torch.testing.assert_close(ours[0].pred_instances.scores,
+                               theirs[0].pred_instances.scores)
+    return plain
+
+
 def test_per_width_backward_equals_one_graph_of_summed_losses(
         joint_mask_rcnn):
     model = copy.deepcopy(joint_mask_rcnn).train()
@@ -247,7 +270,6 @@ def test_one_stage_detectors_train_every_width_and_export_stock(
     """RetinaNet (whose FPN convolves the backbone's last output for its
     extra level) and FCOS: one step trains the four widths; a width
     exports to the stock detector with equal predictions."""
-    from mmdet.registry import MODELS
     torch.manual_seed(0)
     model = build_joint_detector(model_cfg(osp.join(DET_CONFIGS, name)))
     reference = copy.deepcopy(model)
@@ -262,24 +284,9 @@ def test_one_stage_detectors_train_every_width_and_export_stock(
                                     model.neck.state_dict().values()):
         assert not torch.equal(before, after), key
 
-    model = reference.eval()
-    exported = model.export(0.5)
-    plain = exported['meta']['plain_config']
+    plain = assert_width_exports_to_stock(reference.eval(), 0.5)
     assert plain['type'] == stock_type
     assert plain['neck']['in_channels'] == [32, 64, 128, 256]
-    with DefaultScope.overwrite_default_scope('mmdet'):
-        stock = revert_sync_batchnorm(MODELS.build(ConfigDict(plain)))
-    stock.load_state_dict(exported['state_dict'], strict=True)
-    batch = model.data_preprocessor(
-        demo_batch(model, seed=3, batch_size=1, with_mask=False), False)
-    with torch.no_grad():
-        ours = model(**copy.deepcopy(batch), mode='predict', width=0.5)
-        theirs = stock.eval()(**copy.deepcopy(batch), mode='predict')
-    assert len(ours[0].pred_instances) > 0
-    torch.testing.assert_close(ours[0].pred_instances.bboxes,
-                               theirs[0].pred_instances.bboxes)
-    torch.testing.assert_close(ours[0].pred_instances.scores,
-                               theirs[0].pred_instances.scores)
 
 
 @pytest.mark.parametrize('config', [
@@ -293,8 +300,6 @@ def test_slimmed_neck_and_heads_export_stock_detectors_and_cost_less(
     a width exports to the stock detector with those channels (strict
     load, equal predictions), and the whole detector at 0.25 costs far
     less than with backbone-only slimming."""
-    from mmdet.registry import MODELS
-
     from slimmm.analysis import model_complexity
     torch.manual_seed(0)
     model = build_joint_detector(model_cfg(config, slim_neck_and_heads=True))
@@ -302,22 +307,8 @@ def test_slimmed_neck_and_heads_export_stock_detectors_and_cost_less(
     model.train_step(demo_batch(model, with_mask=with_mask),
                      OptimWrapper(torch.optim.SGD(model.parameters(),
                                                   lr=1e-4)))
-    model.eval()
-    full = model.neck.out_channels
-    exported = model.export(0.5)
-    plain = exported['meta']['plain_config']
-    assert plain['neck']['out_channels'] == full // 2
-    with DefaultScope.overwrite_default_scope('mmdet'):
-        stock = revert_sync_batchnorm(MODELS.build(ConfigDict(plain)))
-    stock.load_state_dict(exported['state_dict'], strict=True)
-    batch = model.data_preprocessor(
-        demo_batch(model, seed=3, batch_size=1, with_mask=with_mask), False)
-    with torch.no_grad():
-        ours = model(**copy.deepcopy(batch), mode='predict', width=0.5)
-        theirs = stock.eval()(**copy.deepcopy(batch), mode='predict')
-    assert len(ours[0].pred_instances) > 0
-    torch.testing.assert_close(ours[0].pred_instances.bboxes,
-                               theirs[0].pred_instances.bboxes)
+    plain = assert_width_exports_to_stock(model.eval(), 0.5, with_mask)
+    assert plain['neck']['out_channels'] == model.neck.out_channels // 2
 
     if with_mask:  # the whole detector's cost at 0.25
         backbone_only = build_joint_detector(model_cfg(config))

@@ -44,6 +44,7 @@ from mmengine.optim import OptimWrapper
 
 from ...registry import MODELS
 from ..backbones.base import BaseSlimmableBackbone
+from ..export import stock_backbone_config
 from ..ops import (ChannelSpec, CPUSyncBatchNorm, SlimmableConv2d,
                    SwitchableBatchNorm2d, convert_to_static, fixed_channels,
                    metric_prefix, set_width, using_width)
@@ -389,17 +390,8 @@ class JointSlimmableDetector:
         the backbone is slimmm's static network of that width
         (``width=w``; slimmm imported) and the rest stays stock."""
         width = self.check_width(width)
-        source = self._stock_cfg['backbone']
-        backbone = self.backbone.plain_config(width)
-        if backbone is None:
-            backbone = dict(copy.deepcopy(source), width=width, init_cfg=None)
-            if '.' not in backbone['type']:  # built by mmdet's registry
-                backbone['type'] = 'slimmm.' + backbone['type']
-        else:
-            for key in ('frozen_stages', 'norm_cfg', 'norm_eval'):
-                if key in source:
-                    backbone[key] = copy.deepcopy(source[key])
-            backbone.update(style='pytorch', init_cfg=None)
+        backbone = stock_backbone_config(self.backbone,
+                                         self._stock_cfg['backbone'], width)
         cfg = copy.deepcopy(self._stock_cfg)
         if self.head_spec is not None:
             for part in ('neck', 'rpn_head', 'roi_head', 'bbox_head'):
