@@ -13,6 +13,8 @@
 #   python tools/benchmarks/recognition_transfer.py US3L_R50.pth
 _base_ = [
     '../../_base_/models/switchable-linear-probe.py',
+    '../../_base_/datasets/imagenet_linear-probe.py',
+    '../../_base_/schedules/linear-probe_sgd-steplr-100e.py',
     '../../_base_/probe_runtime.py',
 ]
 eval_widths = [1.0, 0.75, 0.5, 0.25]
@@ -22,47 +24,17 @@ model = dict(
                   channel_rule='layer'),
     widths=eval_widths,
     num_classes=num_classes)
+# The ImageNet probe's pipelines (random resized crop 224 + flip; resize
+# 256, center crop 224) on Flowers-102.
 dataset_type = 'Flowers102'
 data_root = 'data/flowers102/'
-train_split, test_split = 'trainval', 'test'
-crop_size = 224
+dataset = dict(type=dataset_type, data_root=data_root)
 batch_size = 64  # per GPU, 8 GPUs
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='RandomResizedCrop', scale=crop_size, backend='pillow'),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='PackInputs'),
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='ResizeEdge', scale=crop_size * 8 // 7, edge='short',
-         backend='pillow'),
-    dict(type='CenterCrop', crop_size=crop_size),
-    dict(type='PackInputs'),
-]
-train_dataloader = dict(
-    batch_size=batch_size,
-    num_workers=8,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(type=dataset_type, data_root=data_root, split=train_split,
-                 pipeline=train_pipeline))
-val_dataloader = dict(
-    batch_size=batch_size,
-    num_workers=8,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type=dataset_type, data_root=data_root, split=test_split,
-                 pipeline=test_pipeline))
+train_dataloader = dict(batch_size=batch_size,
+                        dataset=dict(dataset, split='trainval'))
+val_dataloader = dict(batch_size=batch_size,
+                      dataset=dict(dataset, split='test'))
 test_dataloader = val_dataloader
-val_evaluator = dict(type='slimmm.PerWidthAccuracy', topk=(1, 5))
-test_evaluator = val_evaluator
-max_epochs = 100
-optim_wrapper = dict(
-    optimizer=dict(type='SGD', lr=30.0, momentum=0.9, weight_decay=0.0))
-param_scheduler = dict(type='MultiStepLR', by_epoch=True,
-                       milestones=[60, 80], gamma=0.1)
-train_cfg = dict(by_epoch=True, max_epochs=max_epochs, val_interval=10)
-val_cfg = dict()
-test_cfg = dict()
+# US3L: lr 30 for 512 images (the step-lr schedule's 60 is for 1024).
+optim_wrapper = dict(optimizer=dict(lr=30.0))
 auto_scale_lr = dict(base_batch_size=512)
